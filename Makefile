@@ -1,0 +1,45 @@
+# POP — plateforme ouverte du patrimoine
+# make run   : installs, migrates, generates demo data when the database is empty, builds the index, serves :8000
+# make test  : the whole suite on SQLite, then on PostgreSQL
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+POP    := $(BIN)/pop
+DEMO_RECORDS ?= 20000
+DEMO_IMAGES  ?= 60
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: setup run test test-sqlite test-postgres browser-deps clean docs
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/activate
+
+setup: $(BIN)/activate
+
+run: setup
+	$(POP) migrate --noinput -v0
+	$(POP) demo --records $(DEMO_RECORDS) --images $(DEMO_IMAGES) --if-empty
+	$(POP) index sync
+	$(POP) serve --host 127.0.0.1 --port 8000
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: setup browser-deps
+	@bash scripts/test.sh
+
+test-sqlite: setup
+	@bash scripts/test.sh sqlite
+
+test-postgres: setup
+	@bash scripts/test.sh postgres
+
+docs: setup
+	$(POP) schema --markdown > docs/data-model.md
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,79 @@
+"""Producer of a record from its REF: longest matching prefix of the base, Mémoire's special rules,
+then the base's default producer, then the registry's fallback.
+
+The table is small and read-mostly: it is loaded once per process (``reload()`` after edits).
+"""
+from __future__ import annotations
+
+import threading
+
+from pop.schema import registry
+
+# Seed data (POP's producteurs): (label, base, prefixes); an empty tuple marks the base's default.
+SEED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("MUSEE", "joconde", ()),
+    ("MNR", "mnr", ()),
+    ("Inventaire", "autor", ("OR",)), ("Inventaire", "merimee", ("IA",)), ("Inventaire", "palissy", ("IM",)),
+    ("Monuments Historiques", "merimee", ("PA",)), ("Monuments Historiques", "palissy", ("PM",)),
+    ("État", "merimee", ("EA",)), ("État", "palissy", ("EM",)),
+    ("INV", "memoire", ("IVN", "IVR", "IVD", "IVC")),
+    ("CRMH", "memoire", ("MH",)), ("CAOA", "memoire", ("OA",)), ("ARCH", "memoire", ("AR",)),
+    ("UDAP", "memoire", ("AP",)),
+    ("MAP", "autor", ("AW", "AA", "AC", "AB")),
+    ("AUTRE", "memoire", ()), ("AUTRE", "palissy", ()), ("AUTRE", "merimee", ()), ("AUTRE", "autor", ()),
+    ("Jeu de Paume", "palissy", ("JDP",)), ("Jeu de Paume", "merimee", ("SJDP",)), ("Jeu de Paume", "memoire", ("AJDP",)),
+    ("Corpus Vitrearum", "autor", ("MV",)),
+    ("Enluminures", "enluminures", ()),
+    ("Muséofile", "museo", ()),
+)
+
+_lock = threading.Lock()
+_table: dict[str, tuple[list[tuple[str, str]], str | None]] | None = None
+
+
+def _load() -> dict[str, tuple[list[tuple[str, str]], str | None]]:
+    from pop.catalog.models import Producer
+
+    table: dict[str, tuple[list[tuple[str, str]], str | None]] = {}
+    rows = list(Producer.objects.values_list("label", "base", "prefix"))
+    if not rows:
+        rows = [(label, base, p) for label, base, prefixes in SEED for p in (prefixes or ("",))]
+    for label, base, prefix in rows:
+        prefixes, default = table.get(base, ([], None))
+        if prefix:
+            prefixes.append((prefix, label))
+        else:
+            default = label
+        table[base] = (prefixes, default)
+    for base in table:
+        table[base][0].sort(key=lambda pl: -len(pl[0]))
+    return table
+
+
+def reload() -> None:
+    global _table
+    with _lock:
+        _table = None
+
+
+def producer_for(base: str, ref: str, data: dict | None = None) -> str:
+    global _table
+    if _table is None:
+        with _lock:
+            if _table is None:
+                _table = _load()
+    data = data or {}
+    if base == "memoire":
+        idprod = str(data.get("IDPROD") or "")
+        emet = str(data.get("EMET") or "")
+        if ref.startswith("AP") and idprod.startswith("Service départemental"):
+            return "UDAP"
+        if idprod.startswith("SAP") or emet.startswith("SAP"):
+            return "MPP"
+    prefixes, default = _table.get(base, ([], None))
+    for prefix, label in prefixes:  # longest first
+        if ref.startswith(prefix):
+            if base == "memoire" and prefix == "AP":
+                return "AUTRE"
+            return label
+    return default if default is not None else registry.get(base).producer_fallback

@@ -1,0 +1,101 @@
+"""Reading records for every channel: derived link fields and field visibility, in one place.
+
+    views = read_records([rec1, rec2], level=V.PUBLIC)   # -> [{"REF": ..., "REFO": [...], "MEMOIRE": [...]}, ...]
+    view = public_record("merimee", "PA00078014")          # -> dict or None (unknown or deleted)
+
+Every public channel (pages, API, exports, OAI, IIIF, dumps, search index) goes through
+``visible(base, data, level)``: fields whose visibility is above ``level`` never come out.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pop.catalog.models import Link, Record
+from pop.schema import Base, V, registry
+
+_ORDER = {V.PUBLIC: 0, V.RESTRICTED: 1, V.INTERNAL: 2}
+
+
+def visible(base: Base, data: dict, level: V = V.PUBLIC) -> dict:
+    """Copy of ``data`` restricted to the fields ``level`` may see, in registry order."""
+    out = {}
+    for f in base.fields:
+        if _ORDER[f.visibility] <= _ORDER[level] and f.code in data:
+            value = data[f.code]
+            if value not in (None, "", [], {}):
+                out[f.code] = value
+    return out
+
+
+def derived_links(records: list[Record]) -> dict[int, dict[str, list]]:
+    """record id -> {derived field code: values} for inverse link fields (REFO, REFJOC, REFMUS,
+    REFDE, MEMOIRE…), read from the link table by destination."""
+    out: dict[int, dict[str, list]] = defaultdict(dict)
+    wanted: dict[tuple[str, str], list[tuple[Record, object]]] = defaultdict(list)
+    for rec in records:
+        base = registry.get(rec.base)
+        for f in base.derived_link_fields:
+            wanted[f.inverse_of].append((rec, f))
+    for (src_base, src_field), pairs in wanted.items():
+        refs_by_base: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for rec, f in pairs:
+            refs_by_base[rec.base][rec.ref].append((rec, f))
+        for dst_base, by_ref in refs_by_base.items():
+            refs = list(by_ref)
+            for i in range(0, len(refs), 500):
+                rows = (Link.objects.filter(field=src_field, src__base=src_base, src__status=Record.PUBLISHED,
+                                            dst_base=dst_base, dst_ref__in=refs[i:i + 500])
+                        .order_by("src__ref").values_list("dst_ref", "src__ref", "src__data"))
+                for dst_ref, src_ref, src_data in rows:
+                    for rec, f in by_ref[dst_ref]:
+                        if f.code == "MEMOIRE":
+                            entry = {"ref": src_ref, "url": src_data.get("IMG", ""), "copy": src_data.get("COPY", ""),
+                                     "name": src_data.get("LEG") or src_data.get("TICO") or src_data.get("EDIF", ""),
+                                     "marq": src_data.get("MARQ", "")}
+                            out[rec.id].setdefault("MEMOIRE", []).append(entry)
+                        else:
+                            out[rec.id].setdefault(f.code, []).append(src_ref)
+    for rec_id, fields in out.items():
+        if "MEMOIRE" in fields:  # cover first ("marq" 1), then by REF
+            fields["MEMOIRE"].sort(key=lambda e: (e["marq"] != "1", e["ref"]))
+    return out
+
+
+def read_records(records: list[Record], level: V = V.PUBLIC) -> list[dict]:
+    """Full views (own data + derived links) of records, filtered by visibility."""
+    derived = derived_links(records)
+    views = []
+    for rec in records:
+        base = registry.get(rec.base)
+        data = dict(rec.data)
+        for code, values in derived.get(rec.id, {}).items():
+            own = data.get(code)
+            if isinstance(own, list) and own and code != "MEMOIRE":
+                values = list(dict.fromkeys([*own, *values]))
+            data[code] = values
+        views.append(visible(base, data, level))
+    return views
+
+
+def get_record(base: str, ref: str) -> Record | None:
+    b = registry.get(base)
+    return Record.objects.filter(base=b.slug, ref=ref, status=Record.PUBLISHED).first()
+
+
+def public_record(base: str, ref: str) -> dict | None:
+    rec = get_record(base, ref)
+    return read_records([rec])[0] if rec else None
+
+
+def image_paths(base: Base, view: dict) -> list[str]:
+    """Image keys of a record view, in display order (Mémoire images for Mérimée/Palissy/Autor)."""
+    out: list[str] = []
+    for code in base.image_fields:
+        value = view.get(code)
+        if code == "MEMOIRE":
+            out += [e["url"] for e in value or [] if e.get("url")]
+        elif isinstance(value, list):
+            out += [v for v in value if v]
+        elif value:
+            out.append(value)
+    return out

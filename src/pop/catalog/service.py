@@ -1,0 +1,517 @@
+"""The write service: the only way records change.
+
+    result = service.save("merimee", {"REF": "PA00078014", "TICO": "Château"}, actor="Jeanne Martin", channel="manual")
+    batch = service.save_many([("palissy", {...}), ...], channel="import", channel_ref="42")
+    service.delete("merimee", "PA00078014", actor=...)
+    service.restore_revision("merimee", "PA00078014", seq=1234, actor=...)
+
+Every call runs validate → compute → store → link → history → bump ``seq`` in one transaction.
+A batch is atomic: if any record has an error, ``WriteRejected`` is raised and nothing is written.
+Updates are partial (absent fields are kept; "" or [] clears a field), as in POP.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field as dc_field
+from datetime import datetime
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from pop.catalog.computed import ComputeContext, compute, flags
+from pop.catalog.models import Link, Record, Revision
+from pop.catalog.validation import ERROR, Issue, check_record, clean_input, link_issue
+from pop.schema import Base, Field, registry
+from pop.schema.registry import UnknownBase
+
+PARIS = ZoneInfo("Europe/Paris")
+CHUNK = 500
+CREATED, UPDATED, UNCHANGED, DELETED, RESTORED, REJECTED = "created", "updated", "unchanged", "deleted", "restored", "rejected"
+
+
+@dataclass
+class ItemResult:
+    base: str
+    ref: str
+    status: str                         # created | updated | unchanged | deleted | restored | rejected
+    issues: list[Issue] = dc_field(default_factory=list)
+    seq: int | None = None
+    record_id: int | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level != ERROR]
+
+    def as_dict(self) -> dict:
+        return {"base": self.base, "ref": self.ref, "status": self.status, "seq": self.seq,
+                "errors": [i.as_dict() for i in self.errors], "warnings": [i.as_dict() for i in self.warnings]}
+
+
+class WriteRejected(Exception):
+    """Raised when at least one item has an error; nothing was written."""
+
+    def __init__(self, results: list[ItemResult]):
+        self.results = results
+        bad = [r for r in results if r.errors]
+        first = bad[0].errors[0].message if bad else "erreur"
+        super().__init__(f"{len(bad)} notice(s) rejetée(s) ; première erreur : {first}")
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for r in self.results for i in r.errors]
+
+
+@dataclass
+class Actor:
+    name: str = "système"
+    user_id: int | None = None
+    channel: str = "manual"
+    channel_ref: str = ""
+
+
+def _actor(actor, channel: str, channel_ref: str) -> Actor:
+    if isinstance(actor, Actor):
+        return actor
+    if actor is not None and hasattr(actor, "pk"):
+        name = actor.get_full_name() or actor.get_username()
+        return Actor(name=name, user_id=actor.pk, channel=channel, channel_ref=str(channel_ref or ""))
+    return Actor(name=str(actor or "système"), channel=channel, channel_ref=str(channel_ref or ""))
+
+
+# --------------------------------------------------------------------------------------------
+# sequence
+
+
+def allocate_seq(n: int) -> int:
+    """Reserve ``n`` consecutive change numbers inside the current transaction; returns the first.
+
+    The UPDATE takes the counter row's lock until commit (SQLite: the write lock), so numbers are
+    committed in increasing order and a follower never sees seq k+1 before seq k.
+    """
+    assert connection.in_atomic_block, "allocate_seq must run inside a transaction"
+    with connection.cursor() as cur:
+        cur.execute("UPDATE pop_change_counter SET value = value + %s WHERE id = 1 RETURNING value", [n])
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("INSERT INTO pop_change_counter (id, value) VALUES (1, %s)", [n])
+            last = n
+        else:
+            last = row[0]
+    return last - n + 1
+
+
+def current_seq() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT value FROM pop_change_counter WHERE id = 1")
+        row = cur.fetchone()
+    return row[0] if row else 0
+
+
+# --------------------------------------------------------------------------------------------
+# public entry points
+
+
+def save(base: str, data: dict, *, actor=None, channel: str = "manual", channel_ref: str = "", mode: str = "upsert") -> ItemResult:
+    """Create or update one record; raises WriteRejected on error."""
+    return save_many([(base, data)], actor=actor, channel=channel, channel_ref=channel_ref, mode=mode)[0]
+
+
+def save_many(items: Iterable[tuple[str, dict]], *, actor=None, channel: str = "manual", channel_ref: str = "",
+              mode: str = "upsert", dry_run: bool = False) -> list[ItemResult]:
+    """Validate and write a batch atomically. ``mode``: upsert | create | update.
+
+    ``dry_run=True`` validates and reports (created/updated/unchanged + issues) without writing.
+    """
+    act = _actor(actor, channel, channel_ref)
+    plan = _Plan(list(items), mode)
+    plan.prepare()
+    if any(r.errors for r in plan.results):
+        if dry_run:
+            return plan.results
+        raise WriteRejected(plan.results)
+    if dry_run:
+        return plan.results
+    with transaction.atomic():
+        plan.write(act)
+    return plan.results
+
+
+def delete(base: str, ref: str, *, actor=None, channel: str = "manual", channel_ref: str = "") -> ItemResult:
+    """Tombstone a record: status 'deleted', its outgoing links removed, history and seq recorded."""
+    b = registry.get(base)
+    act = _actor(actor, channel, channel_ref)
+    with transaction.atomic():
+        rec = Record.objects.select_for_update().filter(base=b.slug, ref=ref).first()
+        if rec is None or rec.is_deleted:
+            raise WriteRejected([ItemResult(b.slug, ref, REJECTED, [Issue(ERROR, "NOT_FOUND", "REF", f"Notice {b.short_label} « {ref} » introuvable.")])])
+        targets = _link_targets_with_effects(b, [rec.id])
+        seq = allocate_seq(1)
+        now = timezone.now()
+        Link.objects.filter(src=rec).delete()
+        rec.status, rec.seq, rec.updated_at = Record.DELETED, seq, now
+        rec.save(update_fields=["status", "seq", "updated_at"])
+        Revision.objects.create(record=rec, seq=seq, action=Revision.DELETE, at=now, actor=act.name, user_id=act.user_id,
+                                channel=act.channel, channel_ref=act.channel_ref, changes={"__status__": [Record.PUBLISHED, Record.DELETED]})
+        _touch(targets, exclude={(b.slug, ref)})
+    return ItemResult(b.slug, ref, DELETED, seq=seq, record_id=rec.id)
+
+
+def state_at(rec: Record, seq: int) -> tuple[dict, str]:
+    """(data, status) of a record as it was right after revision ``seq``: undo the later revisions."""
+    data = dict(rec.data)
+    status = rec.status
+    for rev in rec.revisions.filter(seq__gt=seq).order_by("-seq"):
+        for code, (old, _new) in (rev.changes or {}).items():
+            if code == "__status__":
+                status = old
+            elif old in (None, "", []):
+                data.pop(code, None)
+            else:
+                data[code] = old
+    return data, status
+
+
+def restore_revision(base: str, ref: str, *, seq: int, actor=None) -> ItemResult:
+    """Bring a record back to its state at revision ``seq`` (a new revision records the restore)."""
+    b = registry.get(base)
+    rec = Record.objects.filter(base=b.slug, ref=ref).first()
+    if rec is None or not rec.revisions.filter(seq=seq).exists():
+        raise WriteRejected([ItemResult(b.slug, ref, REJECTED, [Issue(ERROR, "NOT_FOUND", None, f"Révision {seq} introuvable pour {b.short_label} « {ref} ».")])])
+    data, status = state_at(rec, seq)
+    if status == Record.DELETED:
+        return delete(b.slug, ref, actor=actor, channel="restore", channel_ref=str(seq))
+    settable = {f.code: data.get(f.code, [] if f.multi else "") for f in b.fields if f.settable}
+    settable["REF"] = ref
+    result = save(b.slug, settable, actor=actor, channel="restore", channel_ref=str(seq), mode="upsert")
+    if rec.is_deleted:
+        result.status = RESTORED
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# the batch plan
+
+
+@dataclass
+class _Item:
+    base: Base
+    ref: str
+    input: dict
+    existing: Record | None = None
+    data: dict | None = None
+    changes: dict | None = None
+    result: ItemResult | None = None
+
+
+class _Plan:
+    def __init__(self, items: list[tuple[str, dict]], mode: str):
+        self.raw = items
+        self.mode = mode
+        self.items: list[_Item] = []
+        self.results: list[ItemResult] = []
+        self.today = datetime.now(PARIS).strftime("%Y-%m-%d")
+
+    # ---- validation and computing (no writes)
+    def prepare(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for base_name, raw in self.raw:
+            try:
+                base = registry.get(base_name)
+            except UnknownBase as exc:
+                self.results.append(ItemResult(str(base_name), "", REJECTED, [Issue(ERROR, "UNKNOWN_BASE", None, str(exc))]))
+                continue
+            data, issues = clean_input(base, raw)
+            ref = data.get("REF", "") if isinstance(data.get("REF", ""), str) else ""
+            if ref:
+                data["REF"] = ref = ref.strip()
+            res = ItemResult(base.slug, ref, CREATED, issues)
+            if (base.slug, ref) in seen and ref:
+                res.issues.append(Issue(ERROR, "DUPLICATE_REF", "REF", f"Référence « {ref} » présente plusieurs fois dans le lot."))
+            seen.add((base.slug, ref))
+            self.items.append(_Item(base, ref, data, result=res))
+            self.results.append(res)
+        self._load_existing()
+        ctx = self._context()
+        batch_refs = {(it.base.slug, it.ref) for it in self.items if it.ref}
+        for it in self.items:
+            res = it.result
+            if res.errors and not it.ref:
+                continue
+            existing = it.existing
+            if existing is not None and not existing.is_deleted:
+                if self.mode == "create":
+                    res.issues.append(Issue(ERROR, "REF_EXISTS", "REF", f"La notice {it.base.short_label} « {it.ref} » existe déjà."))
+                data = {**existing.data, **it.input}
+                res.status = UPDATED
+            else:
+                if self.mode == "update":
+                    res.issues.append(Issue(ERROR, "NOT_FOUND", "REF", f"La notice {it.base.short_label} « {it.ref} » n'existe pas."))
+                data = dict(it.input)
+                res.status = RESTORED if existing is not None else CREATED
+            issues = check_record(it.base, data)
+            res.issues += compute(it.base, data, ctx, created=existing is None)
+            res.issues += issues
+            if "POP_FLAGS" in it.base:
+                data["POP_FLAGS"] = flags(res.issues)
+            it.data = data
+            if existing is not None and not existing.is_deleted:
+                it.changes = _diff(it.base, existing.data, data)
+                if not it.changes:
+                    res.status = UNCHANGED
+        self._check_links(batch_refs)
+
+    def _load_existing(self) -> None:
+        by_base: dict[str, list[_Item]] = defaultdict(list)
+        for it in self.items:
+            if it.ref:
+                by_base[it.base.slug].append(it)
+        for slug, its in by_base.items():
+            refs = [it.ref for it in its]
+            found: dict[str, Record] = {}
+            for i in range(0, len(refs), CHUNK):
+                for rec in Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK]):
+                    found[rec.ref] = rec
+            for it in its:
+                it.existing = found.get(it.ref)
+                if it.existing is not None:
+                    it.result.record_id = it.existing.id
+
+    def _context(self) -> ComputeContext:
+        ctx = ComputeContext(today=self.today)
+        museo_refs = {it.input.get("MUSEO") for it in self.items if it.base.slug == "joconde"}
+        museo_refs |= {it.existing.data.get("MUSEO") for it in self.items if it.base.slug == "joconde" and it.existing}
+        ctx.museums = museums(museo_refs - {None, ""})
+        for it in self.items:  # museums of this batch win
+            if it.base.slug == "museo" and it.ref:
+                ctx.museums[it.ref] = {**(it.existing.data if it.existing else {}), **it.input}
+        mem_targets = [(it.base.slug, it.ref) for it in self.items if it.base.image_fields == ("MEMOIRE",) and it.ref]
+        ctx.memoire_images = memoire_images(mem_targets)
+        return ctx
+
+    def _check_links(self, batch_refs: set[tuple[str, str]]) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for it in self.items:
+            if it.data is None:
+                continue
+            for f in it.base.link_fields:
+                for v in _values(it.data.get(f.code)):
+                    for b in _candidate_bases(f, v):
+                        wanted[b].add(v)
+        existing = existing_refs(wanted)
+        existing |= batch_refs
+        for it in self.items:
+            if it.data is None:
+                continue
+            old = it.existing.data if it.existing is not None and not it.existing.is_deleted else {}
+            for f in it.base.link_fields:
+                before = set(_values(old.get(f.code)))
+                for v in _values(it.data.get(f.code)):
+                    if not any((b, v) in existing for b in _candidate_bases(f, v)):
+                        # a link that was already there and whose target was deleted since is only a warning
+                        level = "warning" if v in before or f.links_to == ("*",) else ERROR
+                        it.result.issues.append(link_issue(f, v, level))
+
+    # ---- writing (inside a transaction)
+    def write(self, act: Actor) -> None:
+        todo = [it for it in self.items if it.result.status in (CREATED, UPDATED, RESTORED)]
+        if not todo:
+            return
+        first = allocate_seq(len(todo))
+        now = timezone.now()
+        creates, updates = [], []
+        for n, it in enumerate(todo):
+            seq = first + n
+            it.result.seq = seq
+            producer = it.data.get("PRODUCTEUR", "")
+            if it.existing is None:
+                creates.append(Record(base=it.base.slug, ref=it.ref, data=it.data, producer=producer, status=Record.PUBLISHED,
+                                      created_at=now, updated_at=now, seq=seq))
+            else:
+                rec = it.existing
+                rec.data, rec.producer, rec.status, rec.updated_at, rec.seq = it.data, producer, Record.PUBLISHED, now, seq
+                updates.append(rec)
+        # Moving seq values around must never collide with the unique index: updates get their new
+        # (never used) numbers, which are all above every stored seq.
+        Record.objects.bulk_create(creates, batch_size=CHUNK)
+        if updates:
+            Record.objects.bulk_update(updates, ["data", "producer", "status", "updated_at", "seq"], batch_size=CHUNK)
+        recs = {(r.base, r.ref): r for r in creates + updates}
+        for it in todo:
+            it.result.record_id = recs[(it.base.slug, it.ref)].id
+
+        # links: replace the outgoing links of every written record
+        old_targets = _link_targets_with_effects_items(todo)
+        Link.objects.filter(src_id__in=[it.result.record_id for it in todo if it.existing is not None]).delete()
+        links = []
+        for it in todo:
+            for f in it.base.link_fields:
+                for pos, v in enumerate(_values(it.data.get(f.code))):
+                    links.append(Link(src_id=it.result.record_id, field=f.code, position=pos,
+                                      dst_base=_resolve_base(f, v), dst_ref=v))
+        Link.objects.bulk_create(links, batch_size=2000)
+
+        revisions = []
+        for it in todo:
+            if it.existing is None:
+                action, changes = Revision.CREATE, None
+            elif it.existing.is_deleted:
+                action, changes = Revision.RESTORE, {**(it.changes or {}), "__status__": [Record.DELETED, Record.PUBLISHED]}
+            else:
+                action, changes = Revision.UPDATE, it.changes
+            revisions.append(Revision(record_id=it.result.record_id, seq=it.result.seq, action=action, at=now,
+                                      actor=act.name, user_id=act.user_id, channel=act.channel,
+                                      channel_ref=act.channel_ref, changes=changes))
+        Revision.objects.bulk_create(revisions, batch_size=CHUNK)
+        new_targets = _link_targets_with_effects_items(todo)
+        _touch(old_targets | new_targets, exclude={(it.base.slug, it.ref) for it in todo})
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _values(value) -> list[str]:
+    if not value:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v]
+
+
+def _candidate_bases(field: Field, ref: str) -> tuple[str, ...]:
+    if field.links_to == ("*",):
+        return registry.slugs()
+    return field.links_to
+
+
+def _resolve_base(field: Field, ref: str) -> str:
+    """Target base of a link value: the only candidate, or the one whose REF pattern/prefix fits."""
+    candidates = _candidate_bases(field, ref)
+    if len(candidates) == 1:
+        return candidates[0]
+    for slug in candidates:
+        if registry.get(slug).ref_regex.match(ref) and slug != "autor":
+            return slug
+    for slug in candidates:
+        if registry.get(slug).ref_regex.match(ref):
+            return slug
+    return candidates[0]
+
+
+def _diff(base: Base, old: dict, new: dict) -> dict:
+    """{code: [old, new]} over settable fields whose value changed."""
+    out = {}
+    for f in base.fields:
+        if not f.settable:
+            continue
+        a, b = old.get(f.code), new.get(f.code)
+        if (a in (None, "", []) and b in (None, "", [])) or a == b:
+            continue
+        out[f.code] = [a, b]
+    return out
+
+
+def existing_refs(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """(base, ref) pairs among ``wanted`` that exist as published records."""
+    found: set[tuple[str, str]] = set()
+    for slug, refs in wanted.items():
+        refs = list(refs)
+        for i in range(0, len(refs), CHUNK):
+            for ref in Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK], status=Record.PUBLISHED).values_list("ref", flat=True):
+                found.add((slug, ref))
+    return found
+
+
+def museums(refs: set[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    refs = list(refs)
+    for i in range(0, len(refs), CHUNK):
+        for ref, data in Record.objects.filter(base="museo", ref__in=refs[i:i + CHUNK], status=Record.PUBLISHED).values_list("ref", "data"):
+            out[ref] = data
+    return out
+
+
+def memoire_images(targets: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
+    """Which (base, ref) are illustrated by at least one published Mémoire record with an image."""
+    out: dict[tuple[str, str], bool] = {}
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for b, r in targets:
+        by_base[b].append(r)
+    for slug, refs in by_base.items():
+        for i in range(0, len(refs), CHUNK):
+            rows = Link.objects.filter(field="LBASE", src__base="memoire", src__status=Record.PUBLISHED,
+                                       src__data__CONTIENT_IMAGE="oui", dst_base=slug, dst_ref__in=refs[i:i + CHUNK])
+            for ref in rows.values_list("dst_ref", flat=True):
+                out[(slug, ref)] = True
+    return out
+
+
+def _effect_fields() -> dict[str, set[str]]:
+    """base -> link fields whose targets show something derived from the source (inverse fields,
+    Mémoire images, museum data copied into Joconde)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for b, f in registry.all_fields():
+        if f.inverse_of:
+            out[f.inverse_of[0]].add(f.inverse_of[1])
+    return out
+
+
+EFFECT_FIELDS = _effect_fields()
+
+
+def _link_targets_with_effects(base: Base, record_ids: list[int]) -> set[tuple[str, str]]:
+    fields = EFFECT_FIELDS.get(base.slug, set())
+    targets = set(Link.objects.filter(src_id__in=record_ids, field__in=fields).values_list("dst_base", "dst_ref"))
+    if base.slug == "museo":  # Joconde records copy their museum's data
+        refs = Record.objects.filter(id__in=record_ids).values_list("ref", flat=True)
+        targets |= {("joconde", r) for r in Record.objects.filter(
+            id__in=Link.objects.filter(field="MUSEO", dst_base="museo", dst_ref__in=list(refs)).values("src_id")).values_list("ref", flat=True)}
+    return targets
+
+
+def _link_targets_with_effects_items(items: list[_Item]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    by_base: dict[str, list[int]] = defaultdict(list)
+    for it in items:
+        if it.result.record_id and (EFFECT_FIELDS.get(it.base.slug) or it.base.slug == "museo"):
+            by_base[it.base.slug].append(it.result.record_id)
+    for slug, ids in by_base.items():
+        for i in range(0, len(ids), CHUNK):
+            out |= _link_targets_with_effects(registry.get(slug), ids[i:i + CHUNK])
+    return out
+
+
+def _touch(targets: set[tuple[str, str]], exclude: set[tuple[str, str]]) -> None:
+    """Recompute the computed fields of records whose derived view changed and give them a new seq,
+    so that every follower (index, OAI, dumps) picks the change up. No revision: their own data did not change."""
+    targets = targets - exclude
+    if not targets:
+        return
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for b, r in targets:
+        by_base[b].append(r)
+    recs: list[Record] = []
+    for slug, refs in by_base.items():
+        for i in range(0, len(refs), CHUNK):
+            recs += list(Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK], status=Record.PUBLISHED))
+    if not recs:
+        return
+    ctx = ComputeContext(today=datetime.now(PARIS).strftime("%Y-%m-%d"))
+    ctx.museums = museums({r.data.get("MUSEO") for r in recs if r.base == "joconde"} - {None, ""})
+    ctx.memoire_images = memoire_images([(r.base, r.ref) for r in recs if registry.get(r.base).image_fields == ("MEMOIRE",)])
+    first = allocate_seq(len(recs))
+    now = timezone.now()
+    changed = []
+    for n, rec in enumerate(recs):
+        base = registry.get(rec.base)
+        data = dict(rec.data)
+        dmaj = data.get("DMAJ")
+        compute(base, data, ctx, created=False)
+        data["DMAJ"] = dmaj or data.get("DMAJ")
+        rec.data, rec.seq, rec.updated_at = data, first + n, now
+        changed.append(rec)
+    Record.objects.bulk_update(changed, ["data", "seq", "updated_at"], batch_size=CHUNK)

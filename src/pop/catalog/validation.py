@@ -1,0 +1,238 @@
+"""Input cleaning and validation rules, read from the registry.
+
+``clean_input`` turns raw input (form, import, API, JSON) into typed record data and collects issues:
+errors block the write, warnings do not. Every message is French and names the field's label and code.
+Link existence is checked by the write service (it needs the database), through ``link_issues``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pop.catalog import geo
+from pop.referentials.geography import REGIONS, insee_department, normalize_dpt
+from pop.schema import Base, Field, T
+from pop.schema.thesaurus import thesaurus_warning
+
+ERROR, WARNING = "error", "warning"
+MAX_VALUES = 1000
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL_RE = re.compile(r"^(https?|ftp)://[^\s/$.?#][^\s]*$", re.I)
+KEY_RE = re.compile(r"^[a-z]+/[^\s]+$")  # object-storage key: {base}/{REF}/{file}
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Issue:
+    level: str          # "error" | "warning"
+    code: str           # machine code, e.g. "REF_INVALID", "INSEE_DPT_MATCH_FAIL"
+    field: str | None
+    message: str        # French, names the field
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "code": self.code, "field": self.field, "message": self.message}
+
+
+def label(field: Field) -> str:
+    return f"{field.label} ({field.code})"
+
+
+def _err(field: Field | None, code: str, text: str) -> Issue:
+    return Issue(ERROR, code, field.code if field else None, f"{label(field)} : {text}" if field else text)
+
+
+def _warn(field: Field | None, code: str, text: str) -> Issue:
+    return Issue(WARNING, code, field.code if field else None, f"{label(field)} : {text}" if field else text)
+
+
+def _text(field: Field, value, issues: list[Issue]) -> str | None:
+    """One value as a clean string, or None (with an error) when it cannot be one."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            issues.append(_err(field, "ENCODING", "texte qui n'est pas de l'UTF-8 valide"))
+            return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        issues.append(_err(field, "TYPE", f"texte attendu, reçu {type(value).__name__}"))
+        return None
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        issues.append(_err(field, "ENCODING", "texte qui n'est pas de l'UTF-8 valide (caractères non codables)"))
+        return None
+    if "\ufffd" in text or "Ã©" in text or "Ã¨" in text:
+        issues.append(_err(field, "ENCODING", "caractères mal encodés (fichier lu avec le mauvais encodage ?)"))
+        return None
+    if CONTROL_RE.search(text):
+        issues.append(_err(field, "CONTROL_CHAR", "caractères de contrôle interdits"))
+        return None
+    text = unicodedata.normalize("NFC", text.strip())
+    if len(text) > field.max_length:
+        issues.append(_err(field, "TOO_LONG", f"valeur trop longue ({len(text)} caractères, maximum {field.max_length})"))
+        return None
+    return text
+
+
+def clean_value(field: Field, value, issues: list[Issue]):
+    """Typed value for one field ("" / [] / None clear it)."""
+    if field.type is T.GEOPOINT:
+        try:
+            return geo.parse_point(value)
+        except geo.CoordinateError as exc:
+            issues.append(_err(field, "COORDINATES", str(exc)))
+            return None
+    if field.multi:
+        if value is None:
+            return []
+        if isinstance(value, (str, bytes)):
+            value = value.decode("utf-8", "strict") if isinstance(value, bytes) and _utf8(value) else value
+            if isinstance(value, bytes):
+                issues.append(_err(field, "ENCODING", "texte qui n'est pas de l'UTF-8 valide"))
+                return []
+            value = value.split(";")
+        if not isinstance(value, (list, tuple)):
+            issues.append(_err(field, "TYPE", f"liste de valeurs attendue, reçu {type(value).__name__}"))
+            return []
+        if len(value) > MAX_VALUES:
+            issues.append(_err(field, "TOO_MANY", f"trop de valeurs ({len(value)}, maximum {MAX_VALUES})"))
+            return []
+        out = []
+        for item in value:
+            text = _text(field, item, issues)
+            if text:
+                out.append(text)
+        return out
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1:
+            value = value[0]
+        elif not value:
+            value = ""
+        else:
+            issues.append(_err(field, "TYPE", "une seule valeur attendue, reçu une liste"))
+            return ""
+    if value is None:
+        return ""
+    text = _text(field, value, issues)
+    if text is None:
+        return ""
+    if field.type is T.NUMBER and text:
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            issues.append(_err(field, "TYPE", f"nombre attendu, reçu « {text[:40]} »"))
+            return ""
+    return text
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def clean_input(base: Base, raw: dict) -> tuple[dict, list[Issue]]:
+    """Typed values for the settable fields present in ``raw`` (computed fields are ignored)."""
+    issues: list[Issue] = []
+    if not isinstance(raw, dict):
+        return {}, [Issue(ERROR, "TYPE", None, "Une notice doit être un objet {code: valeur}.")]
+    data: dict = {}
+    for code, value in raw.items():
+        if not isinstance(code, str):
+            issues.append(Issue(ERROR, "UNKNOWN_FIELD", None, f"Nom de champ invalide : {code!r}."))
+            continue
+        field = base.field(code.strip())
+        if field is None:
+            if "." in code and base.field(code.split(".")[0]) and base.field(code.split(".")[0]).subfields:
+                parent = base.field(code.split(".")[0])
+                data.setdefault("__sub__", {}).setdefault(parent.code, {})[code.split(".", 1)[1]] = value
+                continue
+            issues.append(Issue(ERROR, "UNKNOWN_FIELD", code,
+                                f"Champ inconnu « {code[:60]} » pour la base {base.short_label}."))
+            continue
+        if not field.settable:
+            continue
+        data[field.code] = clean_value(field, value, issues)
+    for code, parts in data.pop("__sub__", {}).items():
+        field = base[code]
+        if field.settable:
+            data[code] = clean_value(field, parts, issues)
+    return data, issues
+
+
+def check_record(base: Base, data: dict) -> list[Issue]:
+    """Rules on the merged record (stored values + input): required, REF, consistency, warnings."""
+    issues: list[Issue] = []
+    ref = data.get("REF") or ""
+    ref_field = base["REF"]
+    if not ref:
+        issues.append(_err(ref_field, "REF_EMPTY", "champ obligatoire vide"))
+    elif not base.ref_regex.match(ref):
+        issues.append(_err(ref_field, "REF_INVALID", f"« {ref[:64]} » ne respecte pas le format attendu ({base.ref_help})"))
+    for field in base.fields:
+        value = data.get(field.code)
+        empty = value in (None, "", [], {})
+        if field.required and field.code != "REF" and empty:
+            issues.append(_err(field, f"{field.code}_EMPTY", "champ obligatoire vide"))
+        elif field.recommended and empty:
+            issues.append(_warn(field, f"{field.code}_EMPTY", "champ recommandé vide"))
+        if empty:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if field.type is T.EMAIL:
+            for v in values:
+                if not EMAIL_RE.match(v):
+                    issues.append(_warn(field, f"{field.code}_INVALID_EMAIL", f"« {v[:60]} » n'est pas une adresse électronique"))
+        elif field.type is T.URL:
+            for v in values:
+                if not (URL_RE.match(v) or KEY_RE.match(v) or v.startswith("/")):
+                    issues.append(_warn(field, f"{field.code}_INVALID_URL", f"« {v[:60]} » n'est pas une adresse web valide"))
+        if field.thesaurus and field.type is T.TEXT:
+            for v in values:
+                message = thesaurus_warning(field.thesaurus, v)
+                if message:
+                    issues.append(_warn(field, f"{field.code}_THESAURUS", message))
+    if base.slug in ("merimee", "palissy", "memoire"):
+        issues += _location_rules(base, data)
+    if base.slug in ("merimee", "palissy"):
+        for a, b in (("PROT", "DPRO"), ("COM", "WCOM"), ("ADRS", "WADRS")):
+            if b in base and data.get(b) and not data.get(a):
+                issues.append(_warn(base[a], f"{a}_REQUIRED_FOR_{b}", f"à renseigner puisque {base[b].label} ({b}) l'est"))
+        if ref and not ref.isalnum():
+            issues.append(_warn(ref_field, "REF_INVALID_ALNUM", "la référence ne doit contenir que des lettres et des chiffres"))
+    return issues
+
+
+def _location_rules(base: Base, data: dict) -> list[Issue]:
+    issues: list[Issue] = []
+    dpts = [normalize_dpt(d) for d in data.get("DPT") or []]
+    if "DPT" in base:
+        for d in dpts:
+            if len(d) < 2:
+                issues.append(_err(base["DPT"], "DPT_LENGTH_2", f"« {d} » : un code de département a au moins 2 caractères"))
+    if "INSEE" in base:
+        for insee in data.get("INSEE") or []:
+            if len(insee) != 5 or not re.match(r"^[0-9][0-9AB][0-9]{3}$", insee):
+                issues.append(_err(base["INSEE"], "INSEE_LENGTH_5", f"« {insee} » : un code INSEE a 5 caractères"))
+            elif dpts and insee_department(insee) not in dpts:
+                issues.append(_err(base["INSEE"], "INSEE_DPT_MATCH_FAIL",
+                                   f"le code INSEE « {insee} » ne correspond à aucun département de la notice ({', '.join(dpts)})"))
+    if "REG" in base and base.slug != "memoire":
+        for reg in data.get("REG") or []:
+            if reg not in REGIONS:
+                issues.append(_warn(base["REG"], "REG_INVALID", f"« {reg[:60]} » n'est pas une des 18 régions"))
+    return issues
+
+
+def coordinate_issue(base: Base, code: str, exc: Exception) -> Issue:
+    return _err(base[code], "COORDINATES", str(exc))
+
+
+def link_issue(field: Field, ref: str, level: str = ERROR) -> Issue:
+    targets = ", ".join(field.links_to)
+    text = f"la notice liée « {ref[:64]} » n'existe pas (base {targets})"
+    return _err(field, f"{field.code}_REF_NOT_FOUND", text) if level == ERROR else _warn(field, f"{field.code}_REF_NOT_FOUND", text)

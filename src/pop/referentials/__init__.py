@@ -1,0 +1,1 @@
+"""French administrative referentials: regions, departments, communes; loaded lazily from data/."""

@@ -1,0 +1,10 @@
+"""URL map: each app owns its routes."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/", include("pop.api.urls")),
+    path("iiif/", include("pop.iiif.urls")),
+    path("exports/", include("pop.exports.urls")),
+    path("", include("pop.search.urls")),
+    path("", include("pop.public.urls")),
+]
