@@ -1,0 +1,234 @@
+"""Record views → Tantivy documents (what the index holds for one record).
+
+The view comes from ``pop.catalog.reading.read_records(records, V.PUBLIC)``: restricted and internal
+fields are absent before anything is indexed or stored, so they can neither be searched nor returned.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import orjson
+
+from pop.catalog.reading import image_paths
+from pop.referentials.geography import DEPARTMENT_BY_NAME, DEPARTMENTS, normalize_dpt
+from pop.schema import registry
+from pop.schema.groups import GROUPS_BY_KEY, expert_fields, searchable_fields
+from pop.schema.types import Base, T
+from pop.search import schema as S
+from pop.search.text import KW_MAX, date_bounds, fold, number, trigram_text, years
+
+YEAR_NONE = 99999
+
+
+@dataclass(frozen=True)
+class BasePlan:
+    base: Base
+    fields: tuple                 # (code, type, is_text)
+    weight_of: dict               # code -> t_ field name
+    facet_of: dict                # code -> facet name (terms facets)
+    regions: tuple
+    departments: tuple
+    communes: tuple
+    authors: tuple
+    periods: tuple
+
+
+@lru_cache(maxsize=None)
+def plan(slug: str) -> BasePlan:
+    base = registry.get(slug)
+    fields = tuple((f.code, f.type, S.is_text_code(f.code)) for f in expert_fields(base))
+    return BasePlan(
+        base=base, fields=fields,
+        weight_of={c: S.weight_field(w) for c, w in searchable_fields(base)},
+        facet_of={f.code: f.facet for f in base.public_fields if f.facet},
+        regions=GROUPS_BY_KEY["region"].codes_for(base),
+        departments=GROUPS_BY_KEY["departement"].codes_for(base),
+        communes=GROUPS_BY_KEY["commune"].codes_for(base),
+        authors=GROUPS_BY_KEY["auteur"].codes_for(base),
+        periods=GROUPS_BY_KEY["periode"].codes_for(base),
+    )
+
+
+def _values(v) -> list:
+    if v is None or v == "":
+        return []
+    if isinstance(v, list):
+        return [x for x in v if x not in (None, "")]
+    return [v]
+
+
+def _str_values(v) -> list[str]:
+    out = []
+    for x in _values(v):
+        if isinstance(x, str):
+            x = x.strip()
+            if x:
+                out.append(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            out.append(str(x))
+    return out
+
+
+def hexkey(text: str, rid: int) -> str:
+    """Sort key usable in order_by and in range queries: hex of the folded prefix + '.' + record id."""
+    return fold(text)[:40].encode("utf-8")[:80].hex() + "." + f"{rid:012x}"
+
+
+def department(value: str) -> tuple[str, str] | None:
+    """(department name, region) for a department code or name."""
+    code = normalize_dpt(value)
+    if code in DEPARTMENTS:
+        return DEPARTMENTS[code]
+    code = DEPARTMENT_BY_NAME.get(value.strip())
+    return DEPARTMENTS[code] if code else None
+
+
+def cell(lat: float, lon: float, zoom: int) -> int:
+    """Web-Mercator grid cell id at ``zoom`` (8 × 8 cells per map tile)."""
+    level = zoom + 3
+    n = 1 << level
+    x = min(n - 1, max(0, int((lon + 180.0) / 360.0 * n)))
+    lat = max(-85.05, min(85.05, lat))
+    r = math.radians(lat)
+    y = min(n - 1, max(0, int((1.0 - math.log(math.tan(r) + 1.0 / math.cos(r)) / math.pi) / 2.0 * n)))
+    return x * n + y
+
+
+def geopoint(view: dict) -> tuple[float, float] | None:
+    p = view.get("POP_COORDONNEES")
+    if isinstance(p, dict):
+        try:
+            lat, lon = float(p.get("lat") or 0), float(p.get("lon") or 0)
+        except (TypeError, ValueError):
+            return None
+        if (lat or lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
+            return lat, lon
+    return None
+
+
+def title_of(base: Base, view: dict) -> str:
+    for code in base.title_fields:
+        vals = _str_values(view.get(code))
+        if vals:
+            return vals[0]
+    return view.get("REF", "")
+
+
+def core(slug: str, view: dict) -> dict:
+    """Cross-base fields added to every stored view (returned with hits)."""
+    p = plan(slug)
+    authors = []
+    for code in p.authors:
+        authors += _str_values(view.get(code))
+    try:
+        imgs = image_paths(p.base, view)
+    except Exception:  # noqa: BLE001 - a malformed image field must not block indexing
+        imgs = []
+    return {"title": title_of(p.base, view), "authors": list(dict.fromkeys(authors)),
+            "base_label": p.base.label, "image": imgs[0] if imgs else ""}
+
+
+def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
+    """Index document (field name -> value or list) for one public record view."""
+    p = plan(slug)
+    base = p.base
+    ref = view.get("REF", "")
+    doc: dict = {"key": f"{slug}/{ref}", "base": slug}
+    has = []
+    text: dict[str, list] = {}
+    facets: dict[str, list] = {}
+    for code, typ, is_text in p.fields:
+        raw = view.get(code)
+        if raw in (None, "", [], {}):
+            continue
+        if typ is T.GEOPOINT:
+            if geopoint(view):
+                has.append(code)
+            continue
+        vals = _str_values(raw)
+        if not vals:
+            continue
+        has.append(code)
+        if is_text:
+            short = [v[:KW_MAX] for v in vals]
+            doc[f"x_{code}"] = short
+            doc[f"s_{code}"] = short
+            doc[f"g_{code}"] = trigram_text(vals)
+        nums = []
+        for v in vals:
+            if typ is T.DATE:
+                b = date_bounds(v)
+                if b:
+                    nums.append(float(b[0]))
+            else:
+                n = number(v)
+                if n is None:
+                    b = date_bounds(v) if len(v) >= 8 else None
+                    if b:
+                        n = float(b[0])
+                if n is not None:
+                    nums.append(n)
+        if nums:
+            doc[f"n_{code}"] = nums
+        wf = p.weight_of.get(code)
+        if wf:
+            text.setdefault(wf, []).extend(vals)
+        fc = p.facet_of.get(code)
+        if fc:
+            facets.setdefault(fc, []).extend(vals)
+    doc["has"] = has
+    for wf, vals in text.items():
+        doc[wf] = vals
+    for fc, vals in facets.items():
+        doc[f"f_{fc}"] = list(dict.fromkeys(v[:KW_MAX] for v in vals))
+    doc["f_base"] = [base.label]
+    producer = _str_values(view.get("PRODUCTEUR"))
+    if producer:
+        doc["f_producteur"] = producer[:1]
+    doc["f_image"] = ["oui" if view.get("CONTIENT_IMAGE") == "oui" else "non"]
+    pt = geopoint(view)
+    doc["f_geolocalisation"] = ["oui" if pt else "non"]
+    if pt:
+        doc["lat"], doc["lon"] = pt
+        for z in S.CELL_ZOOMS:
+            doc[f"cell_{z}"] = cell(pt[0], pt[1], z)
+    # place hierarchy region → department → commune
+    depts = [d for d in (department(v) for c in p.departments for v in _str_values(view.get(c))) if d]
+    regions = [v for c in p.regions for v in _str_values(view.get(c))]
+    region = depts[0][1] if depts else (regions[0] if regions else "")
+    lieu1, lieu2, lieu3 = set(regions), set(), set()
+    for name, reg in depts:
+        lieu1.add(reg)
+        lieu2.add(f"{reg}/{name}")
+    if depts:
+        for c in p.communes:
+            for v in _str_values(view.get(c)):
+                lieu3.add(f"{region}/{depts[0][0]}/{v[:100]}")
+    if lieu1:
+        doc["f_lieu1"] = sorted(lieu1)
+    if lieu2:
+        doc["f_lieu2"] = sorted(lieu2)
+    if lieu3:
+        doc["f_lieu3"] = sorted(lieu3)
+    # years
+    ys = years([v for c in p.periods for v in _values(view.get(c))] + _values(view.get("POP_DATE")))
+    ys = [y for y in ys if -5000 < y < 2200]
+    if ys:
+        doc["year_lo"], doc["year_hi"] = min(ys), max(ys)
+    # sorts
+    c = core(slug, view)
+    doc["o_title"] = hexkey(c["title"], rid)
+    doc["o_ref"] = hexkey(ref, rid)
+    doc["o_date"] = f"{(min(ys) + 5000) if ys else YEAR_NONE:05d}" + "." + f"{rid:012x}"
+    dmaj = str(view.get("DMAJ") or "")[:10]
+    if not dmaj and updated_at is not None:
+        dmaj = updated_at.date().isoformat()
+    doc["o_modified"] = "".join(ch for ch in dmaj if ch.isdigit()).ljust(8, "0")[:8] + "." + f"{rid:012x}"
+    stored = dict(view)
+    stored.update(c)
+    if pt:
+        stored["POP_COORDONNEES"] = {"lat": pt[0], "lon": pt[1]}
+    doc["src"] = orjson.dumps(stored)
+    return doc

@@ -1,0 +1,94 @@
+"""The Tantivy schema, derived from the registry (no field list is written here).
+
+Per public, queryable field code (``pop.schema.groups.expert_fields`` of every base):
+  ``x_CODE``  keyword form (``kw``: lower case, accent folded)   ==  ^  !=  (and facet filters by field)
+  ``s_CODE``  strict form (``raw``)                               === ===^ !== ===* !==*
+  ``g_CODE``  trigrams of the keyword form (``tri``)              *  !*
+  ``n_CODE``  number / date (YYYYMMDD) as f64, when values parse  >= <= > <
+The ``s_`` form is also a fast field for codes that feed a facet (aggregations by field code).
+Full text: one ``t_<weight>`` field per distinct weight of ``searchable_fields`` (boosted by it).
+Cross-base core: ``key`` (base/REF), ``base``, ``ref``, facets ``f_<facet>`` (terms facets of
+``FACETS``, plus ``f_lieu1..3`` for the region → department → commune hierarchy), ``has`` (codes
+present, for ∃), ``year_lo``/``year_hi``, ``lat``/``lon`` and map cells ``cell_<zoom>``, sort keys
+``o_<sort>``, and the stored public view ``src``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import tantivy
+
+from pop.schema import registry
+from pop.schema.groups import FACETS, expert_fields, searchable_fields
+from pop.schema.types import T
+
+SORT_FIELDS = ("title", "ref", "date", "modified")
+CELL_ZOOMS = tuple(range(0, 19))    # map zoom levels with a precomputed cell id
+
+
+@lru_cache(maxsize=1)
+def field_codes() -> dict[str, set]:
+    """code -> set of T types it has across bases (public, queryable fields only)."""
+    out: dict[str, set] = {}
+    for base in registry.bases():
+        for f in expert_fields(base):
+            out.setdefault(f.code, set()).add(f.type)
+    return out
+
+
+@lru_cache(maxsize=1)
+def facet_field_codes() -> frozenset:
+    return frozenset(f.code for _b, f in registry.all_fields() if f.facet and f.is_public)
+
+
+@lru_cache(maxsize=1)
+def weights() -> tuple[float, ...]:
+    ws = {w for b in registry.bases() for _c, w in searchable_fields(b)}
+    return tuple(sorted(ws, reverse=True))
+
+
+def weight_field(w: float) -> str:
+    return f"t_{int(w) if float(w).is_integer() else str(w).replace('.', '_')}"
+
+
+def terms_facets() -> tuple[str, ...]:
+    return tuple(f.name for f in FACETS if f.kind == "terms") + ("base", "producteur", "image", "geolocalisation")
+
+
+def is_text_code(code: str) -> bool:
+    return bool(field_codes()[code] - {T.NUMBER, T.GEOPOINT})
+
+
+def has_numeric(code: str) -> bool:
+    return True  # every code may hold numbers / dates (text values that parse are indexed too)
+
+
+@lru_cache(maxsize=1)
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("key", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("base", stored=False, fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("has", tokenizer_name="raw", index_option="basic")
+    sb.add_bytes_field("src", stored=True)
+    for w in weights():
+        sb.add_text_field(weight_field(w), tokenizer_name="fr", index_option="position")
+    for code in sorted(field_codes()):
+        fast = code in facet_field_codes()
+        if is_text_code(code):
+            sb.add_text_field(f"x_{code}", tokenizer_name="kw", index_option="basic")
+            sb.add_text_field(f"s_{code}", tokenizer_name="raw", index_option="basic", fast=fast)
+            sb.add_text_field(f"g_{code}", tokenizer_name="tri", index_option="position")
+        sb.add_float_field(f"n_{code}", indexed=True)
+    for name in terms_facets():
+        sb.add_text_field(f"f_{name}", tokenizer_name="raw", index_option="basic", fast=True)
+    for level in (1, 2, 3):
+        sb.add_text_field(f"f_lieu{level}", tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_integer_field("year_lo", indexed=True, fast=True)
+    sb.add_integer_field("year_hi", indexed=True, fast=True)
+    sb.add_float_field("lat", indexed=True, fast=True)
+    sb.add_float_field("lon", indexed=True, fast=True)
+    for z in CELL_ZOOMS:
+        sb.add_unsigned_field(f"cell_{z}", fast=True)
+    for s in SORT_FIELDS:
+        sb.add_text_field(f"o_{s}", tokenizer_name="raw", index_option="basic", fast=True)
+    return sb.build()

@@ -1,0 +1,300 @@
+"""Index directories, the live-index pointer, the checkpoint; sync, rebuild and check.
+
+Layout under ``settings.DATA_DIR / "index"``::
+
+    CURRENT                      name of the live generation (replaced atomically by rename)
+    gen-<ns>/                    a Tantivy index
+    gen-<ns>/checkpoint.json     {"seq": N}: every change with seq <= N is in this generation
+
+Crash safety. ``sync`` reads the changes after the checkpoint in ``seq`` order, and for each record
+deletes its document by key (``base/REF``) then adds its current public view (tombstones: delete
+only); it commits Tantivy, *then* writes the checkpoint (temporary file, fsync, rename). Applying a
+record is idempotent (it re-reads the record's current state), so:
+- killed before the commit: Tantivy discards the uncommitted batch; the checkpoint is unchanged;
+- killed between the commit and the checkpoint: the batch is applied again on restart, giving the
+  same documents (delete-by-key removes the first copy);
+- killed while writing the checkpoint: the rename is atomic, the old checkpoint stays.
+The checkpoint never runs ahead of the index, and writers commit ``seq`` values in increasing order
+(see ``pop.catalog.models.ChangeCounter``), so nothing is lost and nothing is duplicated.
+
+Rebuild builds ``gen-<new>`` beside the live one (no deletes needed: records are read up to the seq
+taken at start, later changes are applied by a catch-up sync), then writes CURRENT atomically;
+readers notice the new name on their next search and reopen. Only one process may write a
+generation (Tantivy's writer lock): ``pop serve`` runs one follower (``pop index follow``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+import tantivy
+from django.conf import settings
+
+from pop.catalog.models import Record
+from pop.catalog.reading import read_records
+from pop.schema import V
+from pop.search import documents
+from pop.search.schema import build_schema
+from pop.search.text import analyzers
+
+BATCH = 1000
+WRITER_HEAP = 256_000_000
+
+
+class IndexBusy(RuntimeError):
+    """Another process holds the writer lock of this generation."""
+
+
+def root() -> Path:
+    return Path(settings.DATA_DIR) / "index"
+
+
+def current_gen() -> Path | None:
+    try:
+        name = (root() / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = root() / name
+    return path if name and path.is_dir() else None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{random.randrange(1 << 30)}.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def set_current(gen: Path) -> None:
+    _atomic_write(root() / "CURRENT", gen.name)
+
+
+def new_gen() -> Path:
+    root().mkdir(parents=True, exist_ok=True)
+    gen = root() / f"gen-{time.time_ns()}"
+    gen.mkdir()
+    return gen
+
+
+def open_index(gen: Path) -> tantivy.Index:
+    index = tantivy.Index(build_schema(), path=str(gen), reuse=True)
+    for name, analyzer in analyzers().items():
+        index.register_tokenizer(name, analyzer)
+    return index
+
+
+def read_checkpoint(gen: Path) -> int:
+    try:
+        return int(json.loads((gen / "checkpoint.json").read_text())["seq"])
+    except FileNotFoundError:
+        return 0
+
+
+def write_checkpoint(gen: Path, seq: int) -> None:
+    _atomic_write(gen / "checkpoint.json", json.dumps({"seq": seq, "at": time.time()}))
+
+
+def ensure_current() -> Path:
+    """The live generation, created empty when there is none yet."""
+    gen = current_gen()
+    if gen is None:
+        gen = new_gen()
+        open_index(gen)
+        write_checkpoint(gen, 0)
+        set_current(gen)
+    return gen
+
+
+class GenWriter:
+    """The single writer of one generation."""
+
+    def __init__(self, gen: Path, heap: int = WRITER_HEAP, threads: int = 0):
+        self.gen = gen
+        self.index = open_index(gen)
+        self.schema = self.index.schema
+        try:
+            self.writer = self.index.writer(heap, threads)
+        except ValueError as exc:
+            raise IndexBusy(f"l'index {gen.name} est déjà ouvert en écriture par un autre processus ({exc})") from exc
+        self.checkpoint = read_checkpoint(gen)
+
+    def apply(self, records: list[Record], *, delete_first: bool = True) -> None:
+        published = [r for r in records if r.status == Record.PUBLISHED]
+        views = read_records(published, V.PUBLIC)
+        if delete_first:
+            for r in records:
+                self.writer.delete_documents_by_term("key", f"{r.base}/{r.ref}")
+        for r, view in zip(published, views):
+            self.writer.add_document(tantivy.Document.from_dict(documents.build(r.base, r.id, view, r.updated_at), self.schema))
+
+    def commit(self, seq: int) -> None:
+        self.writer.commit()
+        self.checkpoint = seq
+        write_checkpoint(self.gen, seq)
+
+    def close(self) -> None:
+        try:
+            self.writer.wait_merging_threads()
+        except Exception:  # noqa: BLE001 - closing after a failed commit
+            pass
+        self.writer = None
+
+    def sync(self, batch: int = BATCH, max_batches: int | None = None) -> int:
+        """Applies every change after the checkpoint; returns the number of records applied."""
+        done = 0
+        n = 0
+        while max_batches is None or n < max_batches:
+            recs = list(Record.objects.filter(seq__gt=self.checkpoint).order_by("seq")[:batch])
+            if not recs:
+                break
+            self.apply(recs)
+            self.commit(recs[-1].seq)
+            done += len(recs)
+            n += 1
+        return done
+
+
+def sync(batch: int = BATCH) -> int:
+    gen = ensure_current()
+    w = GenWriter(gen, heap=64_000_000, threads=1)
+    try:
+        return w.sync(batch)
+    finally:
+        w.close()
+
+
+def rebuild(batch: int = 2000, progress=None) -> dict:
+    """Builds a new generation from the database and makes it live. Returns figures."""
+    from pop.catalog.service import current_seq
+    t0 = time.monotonic()
+    gen = new_gen()
+    w = GenWriter(gen)
+    upto = current_seq()
+    last, count = 0, 0
+    try:
+        while True:
+            recs = list(Record.objects.filter(seq__gt=last, seq__lte=upto, status=Record.PUBLISHED)
+                        .order_by("seq")[:batch])
+            if not recs:
+                break
+            w.apply(recs, delete_first=False)
+            last = recs[-1].seq
+            count += len(recs)
+            if progress:
+                progress(count)
+        w.commit(upto)
+        build_s = time.monotonic() - t0
+        caught_up = w.sync()
+        set_current(gen)
+        caught_up += w.sync()
+    except BaseException:
+        w.close()
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    w.close()
+    _remove_old(keep={gen.name})
+    return {"generation": gen.name, "records": count, "seconds": round(build_s, 2),
+            "rate": round(count / build_s) if build_s else 0, "caught_up": caught_up}
+
+
+def _remove_old(keep: set[str]) -> None:
+    """Removes generations other than the live one and ``keep`` (processes that still have an old
+    generation open keep reading their open files; they switch on their next search)."""
+    live = current_gen()
+    for p in root().glob("gen-*"):
+        if p.name in keep or (live and p.name == live.name):
+            continue
+        # never remove a generation being built right now by another rebuild (younger than us)
+        if max(keep, default="") < p.name:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def follow(interval: float = 0.5, stop=lambda: False, log=print) -> None:
+    """Keeps the live generation in sync; switches when a rebuild replaces it."""
+    w: GenWriter | None = None
+    while not stop():
+        try:
+            gen = ensure_current()
+            if w is None or w.gen != gen:
+                if w is not None:
+                    w.close()
+                    w = None
+                w = GenWriter(gen, heap=64_000_000, threads=1)
+            if w.sync(max_batches=20) == 0:
+                time.sleep(interval)
+        except IndexBusy as exc:
+            log(f"index : {exc} ; nouvel essai")
+            w = None
+            time.sleep(interval * 4)
+        except Exception as exc:  # noqa: BLE001 - a follower must survive database hiccups
+            from django.db import close_old_connections
+            log(f"index : erreur de suivi ({exc!r}) ; nouvel essai")
+            close_old_connections()
+            if w is not None:
+                try:
+                    w.writer.rollback()
+                except Exception:  # noqa: BLE001
+                    w.close()
+                    w = None
+            time.sleep(interval * 4)
+    if w is not None:
+        w.close()
+
+
+def check(sample: int = 200, wait: float = 5.0) -> dict:
+    """Compares database and live index: counts per base, then ``sample`` random records'
+    stored content against a fresh build. Returns {"ok": bool, "problems": [...], ...}."""
+    from collections import Counter
+
+    from django.db.models import Count
+
+    from pop.catalog.service import current_seq
+    problems: list[str] = []
+    gen = current_gen()
+    if gen is None:
+        return {"ok": False, "problems": ["aucun index (lancer « pop index sync »)"], "bases": {}}
+    deadline = time.monotonic() + wait
+    while read_checkpoint(gen) < current_seq() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    cp, head = read_checkpoint(gen), current_seq()
+    if cp < head:
+        problems.append(f"index en retard : point de reprise {cp} < séquence {head}")
+    index = open_index(gen)
+    index.reload()
+    searcher = index.searcher()
+    db = Counter(dict(Record.objects.filter(status=Record.PUBLISHED).values("base").annotate(n=Count("id"))
+                      .values_list("base", "n")))
+    agg = searcher.aggregate(tantivy.Query.all_query(), {"b": {"terms": {"field": "base", "size": 100}}})
+    ix = Counter({b["key"]: b["doc_count"] for b in agg["b"]["buckets"]})
+    bases = {}
+    for slug in sorted(set(db) | set(ix)):
+        bases[slug] = {"db": db.get(slug, 0), "index": ix.get(slug, 0)}
+        if db.get(slug, 0) != ix.get(slug, 0):
+            problems.append(f"{slug} : {db.get(slug, 0)} notices en base, {ix.get(slug, 0)} dans l'index")
+    ids = list(Record.objects.filter(status=Record.PUBLISHED, seq__lte=cp).values_list("id", flat=True)
+               .order_by("?")[:sample]) if sample else []
+    recs = list(Record.objects.filter(id__in=ids))
+    views = read_records(recs, V.PUBLIC)
+    for r, view in zip(recs, views):
+        res = searcher.search(tantivy.Query.term_query(index.schema, "key", f"{r.base}/{r.ref}"), 2)
+        if res.count != 1:
+            problems.append(f"{r.base}/{r.ref} : {res.count} document(s) dans l'index au lieu de 1")
+            continue
+        stored = searcher.doc(res.hits[0][1])["src"][0]
+        expected = documents.build(r.base, r.id, view, r.updated_at)["src"]
+        if bytes(stored) != expected:
+            problems.append(f"{r.base}/{r.ref} : contenu indexé différent de la base")
+    return {"ok": not problems, "problems": problems, "bases": bases, "checkpoint": cp, "seq": head,
+            "generation": gen.name, "sampled": len(recs)}
