@@ -57,6 +57,7 @@ class SimpleQuery:
     ``search_after``: the ``sort`` list of the last hit of the previous page (keyset pagination).
     ``facet_filter``: {facet: substring} restricts the returned values of that facet (accent-insensitive).
     ``with_facets``: False to skip facet computation (pages, exports).
+    ``facet_names``: facet names or field codes to count (empty = every facet of ``FACETS``).
     """
 
     text: str = ""
@@ -75,6 +76,7 @@ class SimpleQuery:
     facet_size: int = 10
     facet_filter: dict[str, str] = field(default_factory=dict)
     with_facets: bool = True
+    facet_names: tuple[str, ...] | list[str] = ()   # facets to compute (empty = all of FACETS + selected field codes)
 
 
 @dataclass

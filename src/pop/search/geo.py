@@ -1,0 +1,59 @@
+"""Map: bounding-box filter and server-side clustering for any simple or expert query.
+
+Every geolocated record carries, per zoom level z (0–18), the id of its Web-Mercator grid cell
+(8 × 8 cells per 256-pixel map tile, so about 32 pixels per cell) in the fast field ``cell_<z>``.
+Clustering is one Tantivy terms aggregation on ``cell_<z>`` with ``stats`` sub-aggregations on
+``lat``/``lon``: cluster centre = mean position of its records, bbox = their extent.
+"""
+from __future__ import annotations
+
+import time
+
+import orjson
+import tantivy
+
+from pop.search import engine
+from pop.search import schema as S
+from pop.search.interface import ExpertQuery, QueryError, SimpleQuery
+
+RECORDS_MAX = 300      # below this many records in the box, the records themselves are returned
+CLUSTERS_MAX = 20_000
+
+
+def map_clusters(query: SimpleQuery | ExpertQuery, bbox=None, zoom: int = 5) -> dict:
+    t0 = time.perf_counter()
+    if not isinstance(query, (SimpleQuery, ExpertQuery)):
+        raise QueryError("Requête invalide.", "invalid_query")
+    zoom = engine._int(zoom, "zoom", 0, max(S.CELL_ZOOMS))
+    bases, fq = engine._bases_and_filters(query)
+    bases = engine.resolve_bases(bases)
+    main, _ = engine.main_query(query)
+    if bbox is None:
+        bbox = getattr(query, "bbox", None)
+    filters = engine.filter_clauses(fq, bases, bbox=bbox)
+    filters.append(tantivy.Query.term_query(S.build_schema(), "f_geolocalisation", "oui"))
+    q = engine.combine(main, filters)
+    index, _version = engine.reader.get()
+    searcher = index.searcher()
+    res = searcher.aggregate(q, {"cells": {"terms": {"field": f"cell_{zoom}", "size": CLUSTERS_MAX},
+                                           "aggs": {"lat": {"stats": {"field": "lat"}},
+                                                    "lon": {"stats": {"field": "lon"}}}}})
+    clusters, total = [], 0
+    for b in res["cells"]["buckets"]:
+        la, lo = b["lat"], b["lon"]
+        total += b["doc_count"]
+        clusters.append({"lat": la["avg"], "lon": lo["avg"], "count": b["doc_count"],
+                         "bbox": (la["min"], lo["min"], la["max"], lo["max"])})
+    clusters.sort(key=lambda c: -c["count"])
+    records = []
+    if total <= RECORDS_MAX:
+        hits = searcher.search(q, RECORDS_MAX, count=False).hits
+        for _score, addr in hits:
+            d = searcher.doc(addr)
+            base, ref = d["key"][0].split("/", 1)
+            src = orjson.loads(bytes(d["src"][0]))
+            pt = src.get("POP_COORDONNEES") or {}
+            records.append({"base": base, "ref": ref, "title": src.get("title", ref),
+                            "lat": pt.get("lat"), "lon": pt.get("lon"), "image": src.get("image", "")})
+    return {"total": total, "zoom": zoom, "clusters": clusters, "records": records,
+            "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
