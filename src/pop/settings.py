@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "pop.public",
     "pop.iiif",
     "pop.exports",
+    "pop.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,572 @@
+"""Realistic demo records for the 8 bases, in POP's proportions, streamed in dependency order.
+
+    plan = Plan.for_records(100_000, seed=1)
+    for base, data in generate(plan):      # museo → merimee → palissy → autor → joconde → memoire → mnr → enluminures
+        ...
+
+Everything is deterministic for a seed: each base draws from its own ``random.Random`` and every
+attribute another base needs (a monument's REF, commune, title; a museum's REF…) is a pure function
+of (seed, base, index) — ``_mix`` below — so links are built without holding records in memory.
+Mémoire photos are emitted grouped by the record they illustrate, so that a batch touches each
+illustrated record once.
+"""
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass, field as dc_field
+from typing import Iterator
+
+from pop.demo import vocab
+
+ORDER = ("museo", "merimee", "palissy", "autor", "joconde", "memoire", "mnr", "enluminures")
+FULL_SIZE = 4_800_000
+# POP's proportions (the real platform holds about 4.8 million records).
+SHARES = {"memoire": 0.60, "joconde": 0.19, "merimee": 0.07, "palissy": 0.07,
+          "museo": 1_200 / FULL_SIZE, "mnr": 2_200 / FULL_SIZE}
+SHARES["enluminures"] = (1 - sum(SHARES.values())) * 0.6
+SHARES["autor"] = 1 - sum(SHARES.values())
+MIN_PER_BASE = 3
+MASK = (1 << 64) - 1
+CONTACT_MH = "mediatheque.patrimoine@culture.gouv.fr"
+
+
+def _mix(*parts: int) -> int:
+    """splitmix64 over integers: a fast, well-spread deterministic hash (Python's hash() is salted for str)."""
+    x = 0x9E3779B97F4A7C15
+    for p in parts:
+        x = (x ^ (p & MASK)) * 0xBF58476D1CE4E5B9 & MASK
+        x = (x ^ (x >> 31)) * 0x94D049BB133111EB & MASK
+        x ^= x >> 29
+    return x
+
+
+def _fold_code(text: str, width: int = 2) -> str:
+    letters = [c for c in unicodedata.normalize("NFD", text.upper()) if "A" <= c <= "Z"]
+    return ("".join(letters) + "XX")[:width]
+
+
+@dataclass
+class Plan:
+    seed: int
+    counts: dict[str, int]
+    images: int = 0
+    image_keys: list[str] = dc_field(default_factory=list)   # filled while generating (``--images``)
+
+    @classmethod
+    def for_records(cls, n: int, seed: int = 1, images: int = 0) -> "Plan":
+        return cls(seed=seed, counts=split(n), images=images)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def split(n: int) -> dict[str, int]:
+    """Records per base for ``n`` records in all: POP's shares, at least a few per base, summing to n."""
+    n = max(0, int(n))
+    if n < len(ORDER) * MIN_PER_BASE:
+        counts = {b: 0 for b in ORDER}
+        for k in range(n):  # round-robin, Mémoire last
+            counts[ORDER[k % len(ORDER)]] += 1
+        return counts
+    counts = {b: max(MIN_PER_BASE, round(SHARES[b] * n)) for b in ORDER if b != "memoire"}
+    counts["museo"] = min(counts["museo"], 9_000)  # M + 4 digits
+    counts["memoire"] = n - sum(counts.values())
+    return {b: counts[b] for b in ORDER}
+
+
+# ---------------------------------------------------------------------------------------------
+# attributes shared across bases (pure functions of seed and index)
+
+
+class World:
+    """Answers what one base needs to know about another's records, without storing them."""
+
+    def __init__(self, plan: Plan):
+        self.seed = plan.seed
+        self.n = plan.counts
+        self.places = vocab.places()
+        self.metro = [p for p in self.places if vocab.metropolitan(p)] or list(self.places)
+        self.mer_deno = vocab.terms("merimee_denominations")
+        self.pal_deno = vocab.terms("palissy_denominations")
+        self.protections = vocab.terms("protections")
+
+    def h(self, tag: int, j: int) -> int:
+        return _mix(self.seed, tag, j)
+
+    # museums
+    def museo_ref(self, j: int) -> str:
+        return f"M{1000 + j:04d}"
+
+    def museo_place(self, j: int) -> vocab.Place:
+        return self.places[self.h(1, j) % len(self.places)]
+
+    # monuments
+    def merimee_ref(self, j: int) -> str:
+        r = self.h(2, j) % 100
+        prefix = "PA" if r < 45 else ("IA" if r < 99 else "EA")
+        return f"{prefix}{j + 1:08d}"
+
+    def merimee_place(self, j: int) -> vocab.Place:
+        return self.places[self.h(3, j) % len(self.places)]
+
+    def merimee_deno(self, j: int) -> str:
+        return self.mer_deno[self.h(4, j) % len(self.mer_deno)]
+
+    def merimee_title(self, j: int) -> str:
+        deno = self.merimee_deno(j)
+        place = self.merimee_place(j)
+        h = self.h(5, j)
+        if deno in ("église", "chapelle", "abbaye", "prieuré", "cathédrale", "basilique"):
+            saint = vocab.SAINTS[h % len(vocab.SAINTS)]
+            return f"{deno.capitalize()} {saint}"
+        if deno in ("château", "manoir", "moulin", "pont", "hôtel"):
+            return f"{deno.capitalize()} de {place.name}"
+        if h % 3 == 0:
+            return f"{deno.capitalize()} {vocab.LAST_NAMES[h % len(vocab.LAST_NAMES)]}"
+        return deno.capitalize()
+
+    # objects
+    def palissy_refa(self, j: int) -> int | None:
+        """Index of the Mérimée building holding Palissy object ``j`` (most objects have one)."""
+        if self.n["merimee"] == 0 or self.h(6, j) % 100 >= 62:
+            return None
+        return self.h(7, j) % self.n["merimee"]
+
+    def palissy_ref(self, j: int) -> str:
+        a = self.palissy_refa(j)
+        if a is not None:
+            prefix = {"PA": "PM", "IA": "IM", "EA": "EM"}[self.merimee_ref(a)[:2]]
+        else:
+            r = self.h(8, j) % 100
+            prefix = "PM" if r < 52 else ("IM" if r < 98 else "EM")
+        return f"{prefix}{j + 1:08d}"
+
+    def palissy_place(self, j: int) -> vocab.Place:
+        a = self.palissy_refa(j)
+        if a is not None:
+            return self.merimee_place(a)
+        return self.places[self.h(9, j) % len(self.places)]
+
+    def palissy_deno(self, j: int) -> str:
+        return self.pal_deno[self.h(10, j) % len(self.pal_deno)]
+
+    def palissy_title(self, j: int) -> str:
+        deno = self.palissy_deno(j)
+        h = self.h(11, j)
+        if h % 2:
+            return f"{deno.capitalize()} : {vocab.SUBJECTS[h % len(vocab.SUBJECTS)]}"
+        return deno.capitalize()
+
+    # people
+    def autor_ref(self, j: int) -> str:
+        r = self.h(12, j) % 100
+        prefix = "OR" if r < 70 else ("AW" if r < 92 else "MV")
+        return f"{prefix}{j + 1:07d}"
+
+    def autor_name(self, j: int) -> tuple[str, str]:
+        h = self.h(13, j)
+        return vocab.LAST_NAMES[h % len(vocab.LAST_NAMES)], vocab.FIRST_NAMES[(h >> 8) % len(vocab.FIRST_NAMES)]
+
+    def mnr_ref(self, j: int) -> str:
+        prefix = vocab.MNR_PREFIXES[self.h(14, j) % len(vocab.MNR_PREFIXES)][0]
+        return f"{prefix}{j + 1:05d}"
+
+
+def _lambert(rng: random.Random, place: vocab.Place) -> str:
+    x = place.x93 + rng.uniform(-900, 900)
+    y = place.y93 + rng.uniform(-900, 900)
+    return f"{x:.0f};{y:.0f}"
+
+
+def _wgs(rng: random.Random, place: vocab.Place) -> dict:
+    return {"lat": round(place.lat + rng.uniform(-0.01, 0.01), 6), "lon": round(place.lon + rng.uniform(-0.01, 0.01), 6)}
+
+
+def _century(rng: random.Random, lo: int = 0, hi: int | None = None) -> tuple[str, int]:
+    cents = vocab.CENTURIES
+    k = rng.randint(lo, (hi if hi is not None else len(cents) - 1))
+    return cents[k], 1000 + 100 * k + rng.randint(0, 99)
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(vocab.LAST_NAMES)} {rng.choice(vocab.FIRST_NAMES)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# one generator per base
+
+
+def museo(w: World, rng: random.Random, j: int) -> dict:
+    ref = w.museo_ref(j)
+    place = w.museo_place(j)
+    kind = vocab.MUSEUM_KINDS[w.h(15, j) % len(vocab.MUSEUM_KINDS)]
+    name = f"{kind} de {place.name}"
+    slug = _fold_code(place.name, 8).lower()
+    themes = rng.sample(vocab.MUSEUM_THEMES, rng.randint(1, 3))
+    d = {
+        "REF": ref, "NOMOFF": name, "NOMUSAGE": name.replace("Musée", "musée", 1), "VILLE_M": place.name,
+        "DPT": place.department, "REGION": place.region, "CP_M": f"{place.insee[:2]}{rng.randint(0, 999):03d}",
+        "ADRL1_M": f"{rng.randint(1, 60)} rue {rng.choice(['de la République', 'du Musée', 'Victor-Hugo', 'des Arts', 'du Château'])}",
+        "TEL_M": f"0{rng.randint(1, 5)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+        "CONTACT_GENERIQUE": f"musee@mairie-{slug}.fr", "URL_M": f"https://www.musee-{slug}.fr",
+        "CATEG": rng.choice(["Musée de France", "Musée municipal", "Musée départemental", "Musée national"]),
+        "LABEL": "Musée de France", "STATUT": rng.choice(["municipal", "départemental", "associatif", "national"]),
+        "DOMPAL": themes, "THEMES": themes,
+        "HIST": f"Le musée est fondé en {rng.randint(1795, 1990)} à partir des collections de la ville de {place.name}.",
+        "ARTISTE": ", ".join(rng.sample(vocab.PAINTERS[:20], 3)), "ACCES": "Oui",
+        "AN_CREAT": str(rng.randint(1795, 1990)), "POP_COORDONNEES": _wgs(rng, place),
+    }
+    if rng.random() < 0.6:
+        d["PHOTO"] = f"museo/{ref}/facade.jpg"
+    return d
+
+
+def merimee(w: World, rng: random.Random, j: int) -> dict:
+    ref = w.merimee_ref(j)
+    place = w.merimee_place(j)
+    deno = w.merimee_deno(j)
+    mh = ref.startswith("PA")
+    cent, year = _century(rng, 1)
+    d = {
+        "REF": ref, "TICO": w.merimee_title(j), "DENO": [deno], "COM": [place.name], "WCOM": [place.name],
+        "INSEE": [place.insee], "DPT": [place.dpt], "REG": [place.region], "SCLE": [cent], "DATE": [str(year)],
+        "STAT": rng.choice(vocab.OWNERS), "MURS": rng.sample(vocab.MATERIALS, 2), "TOIT": [rng.choice(vocab.ROOFS)],
+        "COPY": [f"© {'Monuments historiques' if mh else 'Inventaire général'}, {rng.randint(1980, 2020)}"],
+        "DOSS": "dossier individuel" if not mh else "Dossier de protection",
+        "ETUD": ["recensement immeubles MH"] if mh else ["inventaire topographique"], "CONTACT": CONTACT_MH,
+        "HIST": f"{w.merimee_title(j)} construit au {cent}, remanié au {rng.choice(vocab.CENTURIES)}.",
+        "DESC": f"Édifice en {rng.choice(vocab.MATERIALS)}, couvert en {rng.choice(vocab.ROOFS)}.",
+        "ADRS": f"{rng.randint(1, 40)} rue {rng.choice(vocab.SAINTS)}", "CADA": [f"{rng.choice('ABCDE')}{rng.choice('ABCDE')} {rng.randint(1, 400)}"],
+    }
+    d["WADRS"] = d["ADRS"]
+    if mh:
+        prot = rng.choice([p for p in w.protections if p.endswith("MH")] or w.protections)
+        dpro = f"{rng.randint(1840, 2020)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d} : {prot}"
+        d.update({"PROT": [prot], "DPRO": dpro, "PPRO": f"{d['TICO']} (cad. {d['CADA'][0]}) : {prot} par arrêté",
+                  "APRO": ["arrêté"], "INTE": ["A signaler"]})
+    else:
+        d["AUTR"] = [rng.choice(vocab.ARCHITECTS)] if rng.random() < 0.3 else []
+    r = rng.random()
+    if r < 0.72 and vocab.metropolitan(place):
+        d["COOR"], d["ZONE"] = _lambert(rng, place), "Lambert93"
+    elif r < 0.82:
+        p = _wgs(rng, place)
+        d["COOR"], d["ZONE"] = f"{p['lon']};{p['lat']}", "WGS84"
+    return d
+
+
+def palissy(w: World, rng: random.Random, j: int) -> dict:
+    ref = w.palissy_ref(j)
+    place = w.palissy_place(j)
+    a = w.palissy_refa(j)
+    deno = w.palissy_deno(j)
+    cent, year = _century(rng, 2)
+    mh = ref.startswith("PM")
+    d = {
+        "REF": ref, "TICO": w.palissy_title(j), "DENO": [deno], "COM": [place.name], "WCOM": [place.name],
+        "INSEE": [place.insee], "DPT": [place.dpt], "REG": [place.region], "SCLE": [cent], "DATE": [str(year)],
+        "MATR": [rng.choice(vocab.TECHNIQUES)], "STAT": [rng.choice(vocab.OWNERS)], "CONTACT": CONTACT_MH,
+        "COPY": f"© {'Monuments historiques' if mh else 'Inventaire général'}, {rng.randint(1980, 2020)}",
+        "DOSS": ["dossier individuel"], "ETUD": "recensement objets MH" if mh else "inventaire topographique",
+        "DIMS": f"h = {rng.randint(20, 400)} ; la = {rng.randint(10, 300)}", "ETAT": [rng.choice(vocab.STATES)],
+        "REPR": [rng.choice(vocab.SUBJECTS)], "DESC": f"{deno.capitalize()} en {rng.choice(vocab.TECHNIQUES)}.",
+    }
+    if a is not None:
+        d["REFA"] = [w.merimee_ref(a)]
+        d["EDIF"] = w.merimee_title(a)
+        d["EMPL"] = rng.choice(["chœur", "nef", "sacristie", "chapelle nord", "trésor", "bas-côté sud"])
+    if rng.random() < 0.35:
+        d["AUTR"] = [rng.choice(vocab.PAINTERS[:-2])]
+    if mh:
+        prot = rng.choice([p for p in w.protections if "objet" in p] or w.protections)
+        d.update({"PROT": prot, "DPRO": f"{rng.randint(1900, 2020)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d} : {prot}"})
+    if rng.random() < 0.05:  # objects in private hands: the real location is restricted
+        d.update({"ADRS2": f"{rng.randint(1, 90)} chemin des {rng.choice(['Vignes', 'Prés', 'Chênes'])}",
+                  "COM2": [place.name], "INSEE2": [place.insee], "EDIF2": f"Demeure {rng.choice(vocab.LAST_NAMES)}",
+                  "EMPL2": "salon"})
+    if rng.random() < 0.2 and vocab.metropolitan(place):
+        d["COOR"], d["ZONE"] = _lambert(rng, place), "Lambert93"
+    return d
+
+
+def autor(w: World, rng: random.Random, j: int) -> dict:
+    nom, pren = w.autor_name(j)
+    born = rng.randint(1450, 1930)
+    d = {
+        "REF": w.autor_ref(j), "NOM": nom, "PREN": pren, "FONC": [rng.choice(vocab.FUNCTIONS)],
+        "DNAISS": str(born), "DMORT": str(born + rng.randint(30, 90)), "LNAISS": rng.choice(w.places).name,
+        "NATIO": "française", "TYPID": ["personne physique"], "ISNI_VERIFIEE": "non",
+        "SCLE": [vocab.CENTURIES[min(len(vocab.CENTURIES) - 1, max(0, (born + 30) // 100 - 10))]],
+        "BIO": f"{pren} {nom}, {rng.choice(vocab.FUNCTIONS)}, actif à {rng.choice(w.places).name}.",
+    }
+    if rng.random() < 0.25 and w.n["merimee"] and w.n["palissy"]:
+        d["LBASE"] = [w.merimee_ref(rng.randrange(w.n["merimee"])) if rng.random() < 0.6 else w.palissy_ref(rng.randrange(w.n["palissy"]))]
+    return d
+
+
+class _Joconde:
+    def __init__(self, w: World):
+        self.domains = vocab.terms("joconde_domains")
+        self.denos = vocab.terms("joconde_denominations")
+        self.codes = [_fold_code(dom) for dom in self.domains]
+
+
+def joconde(w: World, rng: random.Random, j: int, jc: _Joconde) -> dict:
+    k = rng.randrange(len(jc.domains))
+    ref = f"{j // 1_000_000:03d}{jc.codes[k]}{j % 1_000_000:06d}"
+    m = int(w.n["museo"] * rng.random() ** 2)  # a few big museums hold most objects
+    cent, year = _century(rng, 3)
+    author = rng.choice(vocab.PAINTERS)
+    deno = rng.choice(jc.denos)
+    subject = rng.choice(vocab.SUBJECTS)
+    d = {
+        "REF": ref, "INV": f"{rng.choice(['D', 'Inv.', 'MB', 'AR.'])} {rng.randint(1850, 2020)}.{rng.randint(1, 99)}.{rng.randint(1, 999)}",
+        "MUSEO": w.museo_ref(m), "DOMN": [jc.domains[k]] + ([rng.choice(jc.domains)] if rng.random() < 0.3 else []),
+        "STAT": [rng.choice(vocab.JOCONDE_STATUSES)], "DENO": [deno], "TITR": f"{subject[0].upper()}{subject[1:]}",
+        "AUTR": [author], "PERI": [f"{rng.choice(vocab.QUARTERS)} {cent}"], "MILL": [str(year)],
+        "TECH": [rng.choice(vocab.TECHNIQUES)], "DIMS": f"H. {rng.randint(5, 300)} ; L. {rng.randint(5, 300)}",
+        "ECOL": ["France"], "REPR": [subject], "LOCA": f"{w.museo_place(m).name} ; musée",
+        "DESC": f"{deno.capitalize()} représentant {subject}.", "COPY": f"© {w.museo_place(m).name}, musée ; photo {_person(rng)}",
+    }
+    if d["DOMN"][-1] == d["DOMN"][0] and len(d["DOMN"]) > 1:
+        d["DOMN"].pop()
+    if rng.random() < 0.65:
+        d["IMG"] = [f"joconde/{ref}/{ref.lower()}_{n}.jpg" for n in range(1, rng.choice((1, 1, 1, 2, 3)) + 1)]
+    if rng.random() < 0.01 and w.n["merimee"]:
+        d["REFMER"] = [w.merimee_ref(rng.randrange(w.n["merimee"]))]
+    if rng.random() < 0.01 and w.n["palissy"]:
+        d["REFPAL"] = [w.palissy_ref(rng.randrange(w.n["palissy"]))]
+    return d
+
+
+def _memoire_targets(w: World, rng: random.Random, total: int) -> Iterator[tuple[str, int] | None]:
+    """Yields, for each Mémoire record in order, the (base, index) it illustrates or None; photos
+    of one record come together."""
+    targets = w.n["merimee"] + w.n["palissy"] + w.n["autor"]
+    linked = int(total * 0.9)
+    mean = max(1.0, linked / max(1, targets * 0.75))  # a quarter of the records get no photo
+    spread = max(0, int(round(2 * (mean - 1))))
+    emitted = 0
+    order = [("merimee", w.n["merimee"]), ("palissy", w.n["palissy"]), ("autor", w.n["autor"])]
+    for base, n in order:
+        for j in range(n):
+            if emitted >= total:
+                return
+            if emitted >= linked:
+                break
+            if rng.random() < 0.1:
+                emitted += 1
+                yield None
+            if rng.random() < 0.25 or (base == "autor" and rng.random() < 0.6):
+                continue
+            for _ in range(1 + rng.randint(0, spread)):
+                if emitted >= total:
+                    return
+                emitted += 1
+                yield (base, j)
+    while emitted < total:
+        emitted += 1
+        yield None
+
+
+def memoire(w: World, rng: random.Random, i: int, target: tuple[str, int] | None, first: bool) -> dict:
+    if target is None:
+        place = rng.choice(w.places)
+        ref = f"AR{place.dpt}_{i:08d}"
+        edif, title, lbase = rng.choice(["villa", "oppidum", "nécropole", "enceinte", "habitat"]), None, []
+        idprod = f"service régional de l'Archéologie {place.region}"
+    else:
+        base, j = target
+        if base == "merimee":
+            tref, place, edif = w.merimee_ref(j), w.merimee_place(j), w.merimee_title(j)
+        elif base == "palissy":
+            tref, place, edif = w.palissy_ref(j), w.palissy_place(j), w.palissy_title(j)
+        else:
+            tref, place = w.autor_ref(j), rng.choice(w.places)
+            nom, pren = w.autor_name(j)
+            edif = f"Portrait de {pren} {nom}"
+        lbase = [tref]
+        title = edif
+        if tref[:1] == "I":
+            ref = f"IVR{vocab.REGIONS.index(place.region):02d}_{1980 + i % 40}{place.dpt}{i:08d}NUC"
+            idprod = f"Région {place.region} - Inventaire général du patrimoine culturel"
+        elif base == "autor":
+            ref = f"MPP{i:09d}"
+            idprod = "Médiathèque du patrimoine et de la photographie"
+        elif base == "palissy" and rng.random() < 0.5:
+            ref = f"OA{place.dpt}_{i:08d}"
+            idprod = f"Conservation des antiquités et objets d'art {place.department}"
+        elif rng.random() < 0.5:
+            ref = f"AP{place.dpt}R{i:08d}"
+            idprod = f"Service départemental de l'architecture et du patrimoine {place.department}"
+        else:
+            ref = f"MH{i:09d}"
+            idprod = f"Conservation régionale des monuments historiques {place.region}"
+    view = rng.choice(vocab.VIEWS)
+    year = rng.randint(1880, 2022)
+    d = {
+        "REF": ref, "LEG": f"{edif.capitalize()}. {view}", "EDIF": edif, "COM": [place.name], "INSEE": [place.insee],
+        "DPT": [place.dpt], "REG": [place.region], "AUTP": [rng.choice(vocab.PHOTOGRAPHERS)], "DATPV": str(year),
+        "TYPDOC": "photographie numérique" if year > 2000 else "phototype argentique", "IDPROD": idprod,
+        "DOM": ["architecture" if not target or target[0] == "merimee" else "objet mobilier"],
+        "LOCA": f"France ; {place.region} ; {place.department} ; {place.name}", "SERIE": [f"Série {rng.randint(1, 40)}"],
+        "COPY": f"© Ministère de la Culture (France), Médiathèque du patrimoine et de la photographie, {year}",
+        "COULEUR": "OUI" if year > 1960 and rng.random() < 0.8 else "NON", "FORMAT": rng.choice(["24 x 36", "13 x 18", "6 x 6", "numérique"]),
+        "CONTACT": CONTACT_MH, "NUMP": f"{year}{i:08d}", "LBASE": lbase,
+    }
+    if title:
+        d["TICO"] = title
+    if first and lbase:
+        d["MARQ"] = "1"
+    if rng.random() < 0.92:
+        d["IMG"] = f"memoire/{ref}/{ref.lower()}_p.jpg"
+    return d
+
+
+def mnr(w: World, rng: random.Random, j: int) -> dict:
+    ref = w.mnr_ref(j)
+    prefix, domain, deno = next(p for p in vocab.MNR_PREFIXES if p[0] == ref[:3])
+    subject = rng.choice(vocab.SUBJECTS)
+    cent, _ = _century(rng, 4, 9)
+    d = {
+        "REF": ref, "TITR": f"{subject[0].upper()}{subject[1:]}", "AUTR": [rng.choice(vocab.PAINTERS)], "DENO": [deno],
+        "DOMN": [domain], "TECH": [rng.choice(vocab.TECHNIQUES)], "DIMS": [f"H. {rng.randint(10, 200)} ; L. {rng.randint(10, 200)}"],
+        "SCLE": [cent], "LOCA": rng.choice(vocab.MNR_PLACES), "INV": f"{prefix} {j + 1}", "ECOL": "France",
+        "HIST": f"Récupéré en Allemagne en {rng.choice([1945, 1946, 1947])}, attribué aux Musées nationaux en {rng.choice([1950, 1951])}.",
+        "PROV": f"Collection {rng.choice(vocab.LAST_NAMES)}, Paris", "CATE": rng.choice([
+            "Oeuvre dont l'historique est incomplet entre 1933 et 1945, en l'état des recherches actuelles.",
+            "Oeuvre ayant fait l'objet d'une spoliation.", "Oeuvre acquise sur le marché de l'art."]),
+        "REDC": [f"{rng.choice('ABCDFGJLMN')}. {rng.choice('ABCDFGJLMN')}."],
+    }
+    if rng.random() < 0.85:
+        d["VIDEO"] = [f"mnr/{ref}/{ref.lower()}_{n}.jpg" for n in range(1, rng.choice((1, 1, 2, 3)) + 1)]
+    if rng.random() < 0.4:  # internal follow-up fields
+        d.update({"SALLES": f"Exposé en salles depuis {rng.randint(1990, 2020)}", "NET": "Présence sur site internet du musée",
+                  "CARTELS": "Formulation du cartel conforme", "RCL": f"Récolé en {rng.randint(2000, 2022)}"})
+    if j > 0 and rng.random() < 0.05:
+        d["RENV"] = [w.mnr_ref(rng.randrange(j))]
+    return d
+
+
+_LIBRARY_COORDS = {"Aurillac": (44.9264, 2.4396), "Lyon": (45.7640, 4.8357), "Rouen": (49.4431, 1.0993),
+                   "Troyes": (48.2973, 4.0744), "Tours": (47.3941, 0.6848), "Valenciennes": (50.3570, 3.5235),
+                   "Avignon": (43.9493, 4.8055), "Besançon": (47.2378, 6.0241), "Dijon": (47.3220, 5.0415),
+                   "Amiens": (49.8941, 2.2958)}
+
+
+def enluminures(rng: random.Random, total: int) -> Iterator[dict]:
+    """Codices ("INI-CM…") each followed by its décors ("INI-D…", REFC → codex)."""
+    emitted = codex = decor = 0
+    while emitted < total:
+        codex += 1
+        cref = f"INI-CM-{codex:06d}"
+        lib = rng.choice(vocab.LIBRARIES)
+        city = lib.split(" - ")[0]
+        lat, lon = _LIBRARY_COORDS.get(city, (48.8566, 2.3522))
+        title = rng.choice(vocab.MANUSCRIPTS)
+        start = rng.randint(1100, 1500)
+        cote = f"ms. {rng.randint(1, 3000):04d}"
+        common = {"ETAB": lib, "COTE": cote, "REFD": f"{lib} - {cote}", "TITR": title, "LOCA": city,
+                  "DATE": f"vers {start}-{start + 10}", "DATDEB": str(start), "DATFIN": str(start + 10),
+                  "ORIGG": rng.choice(["France (nord)", "France (ouest)", "Flandres", "Italie", "France (Paris)"]),
+                  "LANGOUV": rng.choice(["latin", "latin ; français", "français"]), "NOMENC": [rng.choice(["Liturgie", "Dévotion", "Littérature", "Histoire"])],
+                  "COPY": "© Institut de recherche et d'histoire des textes - CNRS", "DROIT": "cliché IRHT ; droits collectivité, CNRS et MCC",
+                  "POP_COORDONNEES": {"lat": lat, "lon": lon}}
+        yield {"REF": cref, **common, "TYPCOD": "codex", "TYPE": "manuscrit", "DIMS": f"{rng.randint(150, 450)} x {rng.randint(100, 320)} mm",
+               "NOTES": f"{title}, manuscrit sur parchemin de {rng.randint(80, 400)} feuillets."}
+        emitted += 1
+        for _ in range(rng.randint(2, 16)):
+            if emitted >= total:
+                return
+            decor += 1
+            dref = f"INI-D-{decor:07d}"
+            d = {"REF": dref, **common, "REFC": [cref], "SUJET": rng.choice(vocab.DECOR_SUBJECTS), "DOMN": "décor",
+                 "TYPE": "enluminure ; manuscrit", "FOPG": f"f. {rng.randint(1, 300):03d}{rng.choice(['', 'v'])}",
+                 "CONTXT": rng.choice(["Miniature", "Initiale", "Encadrement"]), "TYPDEC": rng.choice(["miniature", "initiale ornée", "encadrement orné"]),
+                 "ATTRIB": rng.choice(["Maître de la Légende dorée de Munich (proche du)", "Maître de Boucicaut", "anonyme", "Jean Bourdichon (atelier de)"])}
+            if rng.random() < 0.85:
+                d["VIDEO"] = [f"enluminures/{dref}/irht_{decor:07d}-p.jpg"]
+            yield d
+            emitted += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# the stream
+
+
+def image_keys(base: str, data: dict) -> list[str]:
+    from pop.schema import registry
+
+    out = []
+    for code in registry.get(base).image_fields:
+        v = data.get(code)
+        if isinstance(v, list):
+            out += [x for x in v if x]
+        elif isinstance(v, str) and v:
+            out.append(v)
+    return out
+
+
+IMAGE_QUOTAS = (("memoire", 0.4), ("joconde", 0.3), ("mnr", 0.1), ("enluminures", 0.1), ("museo", 0.1))
+
+
+def _quotas(k: int) -> dict[str, int]:
+    q = {b: int(k * s) for b, s in IMAGE_QUOTAS}
+    for b, _ in IMAGE_QUOTAS:  # at least one per base when possible, then the rest to the biggest
+        if sum(q.values()) < k and q[b] == 0:
+            q[b] = 1
+    q["memoire"] += k - sum(q.values())
+    return q
+
+
+def generate(plan: Plan) -> Iterator[tuple[str, dict]]:
+    """All records of the plan, in dependency order. Fills ``plan.image_keys`` with ``plan.images``
+    image keys (the first image of the first records of each base that have one)."""
+    w = World(plan)
+    quotas = _quotas(plan.images)
+    taken = {b: 0 for b in quotas}
+    plan.image_keys = []
+
+    def pick(base: str, data: dict) -> None:
+        if taken.get(base, 0) < quotas.get(base, 0):
+            keys = image_keys(base, data)
+            if keys:
+                taken[base] += 1
+                plan.image_keys.append(keys[0])
+
+    def rng_for(base: str) -> random.Random:
+        return random.Random(f"pop-demo:{plan.seed}:{base}")
+
+    n = plan.counts
+    for base in ORDER:
+        rng = rng_for(base)
+        if base == "museo":
+            stream = (museo(w, rng, j) for j in range(n[base]))
+        elif base == "merimee":
+            stream = (merimee(w, rng, j) for j in range(n[base]))
+        elif base == "palissy":
+            stream = (palissy(w, rng, j) for j in range(n[base]))
+        elif base == "autor":
+            stream = (autor(w, rng, j) for j in range(n[base]))
+        elif base == "joconde":
+            jc = _Joconde(w)
+            stream = (joconde(w, rng, j, jc) for j in range(n[base]))
+        elif base == "memoire":
+            stream = _memoire_stream(w, rng, n[base])
+        elif base == "mnr":
+            stream = (mnr(w, rng, j) for j in range(n[base]))
+        else:
+            stream = enluminures(rng, n[base])
+        for data in stream:
+            if base in quotas:
+                pick(base, data)
+            yield base, data
+
+
+def _memoire_stream(w: World, rng: random.Random, total: int) -> Iterator[dict]:
+    last = None
+    for i, target in enumerate(_memoire_targets(w, rng, total)):
+        yield memoire(w, rng, i, target, first=target is not None and target != last)
+        last = target
