@@ -254,9 +254,8 @@ class _Plan:
                     res.issues.append(Issue(ERROR, "NOT_FOUND", "REF", f"La notice {it.base.short_label} « {it.ref} » n'existe pas."))
                 data = dict(it.input)
                 res.status = RESTORED if existing is not None else CREATED
-            issues = check_record(it.base, data)
             res.issues += compute(it.base, data, ctx, created=existing is None)
-            res.issues += issues
+            res.issues += check_record(it.base, data)  # after compute: rules also see computed values (Joconde CONTACT)
             if "POP_FLAGS" in it.base:
                 data["POP_FLAGS"] = flags(res.issues)
             it.data = data

@@ -11,8 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from pop.catalog import geo
-from pop.referentials.geography import REGIONS, insee_department, normalize_dpt
-from pop.schema import Base, Field, T
+from pop.referentials.geography import DEPARTMENTS, REGIONS, insee_department, normalize_dpt
+from pop.schema import Base, Field, S, T
+from pop.schema.legacy import legacy_reason
 from pop.schema.thesaurus import thesaurus_warning
 
 ERROR, WARNING = "error", "warning"
@@ -20,7 +21,12 @@ MAX_VALUES = 1000
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^(https?|ftp)://[^\s/$.?#][^\s]*$", re.I)
 KEY_RE = re.compile(r"^[a-z]+/[^\s]+$")  # object-storage key: {base}/{REF}/{file}
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MEDIA_PATH_RE = re.compile(r"^[^\s<>\"]+$")  # media fields also hold bare file names and legacy paths
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# UTF-8 text once decoded as Latin-1/Windows-1252 ("Ã©" for é, "â€™" for ’), or the replacement character.
+MOJIBAKE_RE = re.compile("Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+                         "|Â[\u00a0-\u00bf]|â€|\ufffd")
+ALNUM_RE = re.compile(r"^[0-9A-Za-z]+$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ def _text(field: Field, value, issues: list[Issue]) -> str | None:
     except UnicodeEncodeError:
         issues.append(_err(field, "ENCODING", "texte qui n'est pas de l'UTF-8 valide (caractères non codables)"))
         return None
-    if "\ufffd" in text or "Ã©" in text or "Ã¨" in text:
+    if MOJIBAKE_RE.search(text):
         issues.append(_err(field, "ENCODING", "caractères mal encodés (fichier lu avec le mauvais encodage ?)"))
         return None
     if CONTROL_RE.search(text):
@@ -151,8 +157,14 @@ def clean_input(base: Base, raw: dict) -> tuple[dict, list[Issue]]:
                 parent = base.field(code.split(".")[0])
                 data.setdefault("__sub__", {}).setdefault(parent.code, {})[code.split(".", 1)[1]] = value
                 continue
-            issues.append(Issue(ERROR, "UNKNOWN_FIELD", code,
-                                f"Champ inconnu « {code[:60]} » pour la base {base.short_label}."))
+            legacy, replacement = legacy_reason(base.slug, code.strip())
+            if legacy:
+                hint = f" ({replacement})" if replacement else ""
+                issues.append(Issue(WARNING, "LEGACY_FIELD", code,
+                                    f"Champ « {code[:60]} » ancien, ignoré pour la base {base.short_label}{hint}."))
+            else:
+                issues.append(Issue(ERROR, "UNKNOWN_FIELD", code[:60],
+                                    f"Champ inconnu « {code[:60]} » pour la base {base.short_label}."))
             continue
         if not field.settable:
             continue
@@ -188,9 +200,10 @@ def check_record(base: Base, data: dict) -> list[Issue]:
                 if not EMAIL_RE.match(v):
                     issues.append(_warn(field, f"{field.code}_INVALID_EMAIL", f"« {v[:60]} » n'est pas une adresse électronique"))
         elif field.type is T.URL:
-            for v in values:
-                if not (URL_RE.match(v) or KEY_RE.match(v) or v.startswith("/")):
-                    issues.append(_warn(field, f"{field.code}_INVALID_URL", f"« {v[:60]} » n'est pas une adresse web valide"))
+            issues += _url_warnings(field, values)
+        elif field.type is T.GEOPOINT and field.settable and geo.is_valid(value) and not geo.in_france(value):
+            issues.append(_warn(field, f"{field.code}_NOT_IN_FRANCE",
+                                f"position (latitude {value['lat']}, longitude {value['lon']}) hors de France"))
         if field.thesaurus and field.type is T.TEXT:
             for v in values:
                 message = thesaurus_warning(field.thesaurus, v)
@@ -204,7 +217,22 @@ def check_record(base: Base, data: dict) -> list[Issue]:
                 issues.append(_warn(base[a], f"{a}_REQUIRED_FOR_{b}", f"à renseigner puisque {base[b].label} ({b}) l'est"))
         if ref and not ref.isalnum():
             issues.append(_warn(ref_field, "REF_INVALID_ALNUM", "la référence ne doit contenir que des lettres et des chiffres"))
+    if base.slug == "memoire":
+        issues += _memoire_rules(base, data)
     return issues
+
+
+def _url_warnings(field: Field, values: list[str]) -> list[Issue]:
+    """Links (sources, external sites) must be absolute web addresses; media fields (images, PDFs)
+    also hold object-storage keys, legacy paths and bare file names, but never spaces or markup."""
+    out = []
+    media = field.section is S.MEDIA
+    for v in values:
+        ok = URL_RE.match(v) or (media and (KEY_RE.match(v) or MEDIA_PATH_RE.match(v)))
+        if not ok:
+            what = "un chemin ou une adresse de fichier valide" if media else "une adresse web valide (http:// ou https://)"
+            out.append(_warn(field, f"{field.code}_INVALID_URL", f"« {v[:60]} » n'est pas {what}"))
+    return out
 
 
 def _location_rules(base: Base, data: dict) -> list[Issue]:
@@ -214,17 +242,46 @@ def _location_rules(base: Base, data: dict) -> list[Issue]:
         for d in dpts:
             if len(d) < 2:
                 issues.append(_err(base["DPT"], "DPT_LENGTH_2", f"« {d} » : un code de département a au moins 2 caractères"))
-    if "INSEE" in base:
-        for insee in data.get("INSEE") or []:
+            elif d not in DEPARTMENTS:
+                issues.append(_warn(base["DPT"], "DPT_UNKNOWN", f"« {d[:20]} » n'est pas un code de département connu"))
+    insee_code = "INSEE" if data.get("INSEE") or "INSEE2" not in base else "INSEE2"
+    if insee_code in base:
+        for insee in data.get(insee_code) or []:
             if len(insee) != 5 or not re.match(r"^[0-9][0-9AB][0-9]{3}$", insee):
-                issues.append(_err(base["INSEE"], "INSEE_LENGTH_5", f"« {insee} » : un code INSEE a 5 caractères"))
+                issues.append(_err(base[insee_code], "INSEE_LENGTH_5", f"« {insee} » : un code INSEE a 5 caractères"))
             elif dpts and insee_department(insee) not in dpts:
-                issues.append(_err(base["INSEE"], "INSEE_DPT_MATCH_FAIL",
+                issues.append(_err(base[insee_code], f"{insee_code}_DPT_MATCH_FAIL",
                                    f"le code INSEE « {insee} » ne correspond à aucun département de la notice ({', '.join(dpts)})"))
-    if "REG" in base and base.slug != "memoire":
+    check_reg = base.slug != "memoire" or not data.get("PAYS") or any(p.strip().lower() == "france" for p in data["PAYS"])
+    if "REG" in base and check_reg:
         for reg in data.get("REG") or []:
             if reg not in REGIONS:
                 issues.append(_warn(base["REG"], "REG_INVALID", f"« {reg[:60]} » n'est pas une des 18 régions"))
+    return issues
+
+
+# REF prefixes a Mémoire LBASE value may start with: the link targets' producer prefixes.
+def _lbase_prefixes() -> tuple[str, ...]:
+    from pop.catalog.producers import SEED  # local import: producers imports the registry only
+
+    return tuple(sorted({p for _label, b, ps in SEED if b in ("merimee", "palissy", "autor") for p in ps}, key=len, reverse=True))
+
+
+def _memoire_rules(base: Base, data: dict) -> list[Issue]:
+    issues: list[Issue] = []
+    prefixes = _lbase_prefixes()
+    for v in data.get("LBASE") or []:
+        prefix = next((p for p in prefixes if v.startswith(p)), None)
+        if prefix is None:
+            issues.append(_warn(base["LBASE"], "LBASE_INVALID",
+                                f"« {v[:64]} » ne commence pas par un préfixe connu ({', '.join(sorted(prefixes))})"))
+        elif prefix in ("PA", "IA", "EA", "PM", "IM", "EM") and len(v) != 10:
+            issues.append(_warn(base["LBASE"], "LBASE_LENGTH_EXACT_10",
+                                f"« {v[:64]} » : une référence Mérimée ou Palissy a 10 caractères"))
+    for code in ("NUMTI", "NUMP"):
+        v = data.get(code)
+        if code in base and v and not ALNUM_RE.match(v):
+            issues.append(_warn(base[code], f"{code}_INVALID_ALNUM", f"« {v[:60]} » ne doit contenir que des lettres et des chiffres"))
     return issues
 
 
