@@ -11,6 +11,7 @@ from pop.search import store
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # the follower must not depend on URL/template checks of other apps
     help = "Index de recherche : sync (rattrape la séquence), follow (suit en continu), rebuild (reconstruit et bascule), check (compare base et index), status."
 
     def add_arguments(self, parser):
