@@ -2,6 +2,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("api/", include("pop.iiif.urls_api")),  # /api/notices/{base}/{ref}/iiif/manifest
     path("api/", include("pop.api.urls")),
     path("iiif/", include("pop.iiif.urls")),
     path("exports/", include("pop.exports.urls")),

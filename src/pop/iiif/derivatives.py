@@ -13,6 +13,8 @@ requests. A derivative is current when the recorded source size and mtime match 
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -59,12 +61,34 @@ def info(key: str) -> dict | None:
 
 
 def is_current(key: str, meta: dict | None = None) -> bool:
-    store = media_storage()
+    """True when the derivative exists and was built from the stored original as it is now."""
     meta = meta if meta is not None else info(key)
-    if not meta or not store.exists(key):
+    if not meta:
+        return False
+    try:
+        st = media_storage().path(key).stat()
+    except (OSError, InvalidKey):
         return False
     src = meta.get("source", {})
-    return src.get("size") == store.size(key) and src.get("mtime") == store.mtime(key) and pyramid_path(key).exists()
+    return src.get("size") == st.st_size and src.get("mtime") == st.st_mtime and pyramid_path(key).exists()
+
+
+def ensure(key: str) -> dict:
+    """Metadata of a current derivative of ``key``, building it now if needed (one builder at a
+    time per image across processes; the others wait for it). Raises like ``build``."""
+    meta = info(key)
+    if meta and is_current(key, meta):
+        return meta
+    locks = derivative_root() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    lock_name = hashlib.sha1(normalise_key(key).encode()).hexdigest() + ".lock"
+    with open(locks / lock_name, "w") as lockf:
+        fcntl.flock(lockf, fcntl.LOCK_EX)
+        meta = info(key)
+        if not (meta and is_current(key, meta)):
+            build(key)
+            meta = info(key)
+    return meta
 
 
 def prepare(img: pyvips.Image) -> pyvips.Image:
