@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import lru_cache
 
 from pyproj import Transformer
@@ -29,7 +30,7 @@ class CoordinateError(ValueError):
 
 
 def zone_epsg(zone: str) -> int | None:
-    key = re.sub(r"[\s_\-]", "", (zone or "").strip().lower())
+    key = re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKD", (zone or "").strip().lower()).encode("ascii", "ignore").decode())
     if key not in ZONES:
         raise CoordinateError(f"zone de projection inconnue « {zone} » (attendu : Lambert93, Lambert1 à 4, Lambert2 étendu, Gauss Laborde, WGS84)")
     return ZONES[key]

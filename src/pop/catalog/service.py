@@ -259,9 +259,9 @@ class _Plan:
             if "POP_FLAGS" in it.base:
                 data["POP_FLAGS"] = flags(res.issues)
             it.data = data
-            if existing is not None and not existing.is_deleted:
+            if existing is not None:  # a restore keeps its field-level diff too, so that state_at can undo it
                 it.changes = _diff(it.base, existing.data, data)
-                if not it.changes:
+                if not it.changes and not existing.is_deleted:
                     res.status = UNCHANGED
         self._check_links(batch_refs)
 
@@ -323,6 +323,7 @@ class _Plan:
             return
         first = allocate_seq(len(todo))
         now = timezone.now()
+        was_deleted = [it.existing is not None and it.existing.is_deleted for it in todo]  # before status changes below
         creates, updates = [], []
         for n, it in enumerate(todo):
             seq = first + n
@@ -356,10 +357,10 @@ class _Plan:
         Link.objects.bulk_create(links, batch_size=2000)
 
         revisions = []
-        for it in todo:
+        for it, restoring in zip(todo, was_deleted):
             if it.existing is None:
                 action, changes = Revision.CREATE, None
-            elif it.existing.is_deleted:
+            elif restoring:
                 action, changes = Revision.RESTORE, {**(it.changes or {}), "__status__": [Record.DELETED, Record.PUBLISHED]}
             else:
                 action, changes = Revision.UPDATE, it.changes
