@@ -133,6 +133,12 @@ def clean_value(field: Field, value, issues: list[Issue]):
     return text
 
 
+def _printable(text: str) -> str:
+    """A key as it can be shown in a message (lone surrogates and controls escaped, never re-raised)."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
@@ -153,6 +159,7 @@ def clean_input(base: Base, raw: dict) -> tuple[dict, list[Issue]]:
             continue
         field = base.field(code.strip())
         if field is None:
+            code = _printable(code)
             if "." in code and base.field(code.split(".")[0]) and base.field(code.split(".")[0]).subfields:
                 parent = base.field(code.split(".")[0])
                 data.setdefault("__sub__", {}).setdefault(parent.code, {})[code.split(".", 1)[1]] = value
