@@ -28,4 +28,5 @@ class ParsedFile:
 def ignored_columns_notice(base_label: str, codes: list[str]) -> str:
     shown = ", ".join(f"« {c} »" for c in codes[:20])
     more = f" (et {len(codes) - 20} autres)" if len(codes) > 20 else ""
-    return f"Colonnes ignorées, inconnues de la base {base_label} : {shown}{more}."
+    kind = "des bases" if "," in base_label else "de la base"
+    return f"Colonnes ignorées, inconnues {kind} {base_label} : {shown}{more}."

@@ -35,7 +35,9 @@ def build(name: str, header: list[str], rows: Iterable[tuple[int, list[str]]], b
     if duplicates:
         raise ImportFileError(f"{name} : colonnes en double dans l'en-tête : {', '.join(duplicates)}.")
     out = ParsedFile(name=name)
-    ignored: dict[str, set[str]] = {}
+    seen_bases: list[str] = []
+    known_somewhere: set[str] = set()
+    ignored_values: dict[str, set[str]] = {}  # base -> columns with a value that base does not have
     for line, cells in rows:
         if not any(c.strip() for c in cells):
             continue
@@ -44,16 +46,27 @@ def build(name: str, header: list[str], rows: Iterable[tuple[int, list[str]]], b
             row = prepare(row)
         slug = base_of(row)
         base = registry.get(slug)
+        if slug not in seen_bases:
+            seen_bases.append(slug)
         record = {}
         for code, value in row.items():
             if known_column(base, code):
                 record[code] = value
-            else:
-                ignored.setdefault(slug, set()).add(code)
+                known_somewhere.add(code)
+            elif str(value).strip():
+                ignored_values.setdefault(slug, set()).add(code)
         if transform is not None:
             record = transform(slug, record)
         out.records.append((slug, record))
         out.line_numbers.append(line)
-    for slug, codes in ignored.items():
-        out.notices.append(ignored_columns_notice(registry.get(slug).short_label, sorted(codes)))
+    columns = list(prepare(dict.fromkeys(header, "")) if prepare is not None else dict.fromkeys(header))
+    unknown = [c for c in columns if c and not any(known_column(registry.get(b), c) for b in seen_bases)]
+    if unknown:
+        labels = ", ".join(registry.get(b).short_label for b in seen_bases)
+        out.notices.append(ignored_columns_notice(labels, unknown))
+    for slug in seen_bases:
+        extra = sorted(ignored_values.get(slug, set()) - set(unknown))
+        if extra:
+            out.notices.append(f"Valeurs ignorées pour les notices {registry.get(slug).short_label}, qui n'ont pas ces "
+                               f"champs : {', '.join(f'« {c} »' for c in extra)}.")
     return out
