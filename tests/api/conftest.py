@@ -58,3 +58,20 @@ def records(db, sample_graph):
         stored = Record.objects.get(base=base, ref=ref).data
         assert all(stored.get(code) == value for code, value in fields.items()), stored
     return {(r.base, r.ref) for r in Record.objects.filter(status=Record.PUBLISHED)}
+
+
+@pytest.fixture
+def indexed(records, settings, tmp_path):
+    """The records, indexed by the search engine's own sync into a per-test data directory."""
+    from pop.search import store
+    settings.DATA_DIR = tmp_path
+    store.sync()
+    return records
+
+
+@pytest.fixture
+def empty_index(db, settings, tmp_path):
+    """An index with nothing in it: enough for the engine to validate (and refuse) queries."""
+    from pop.search import store
+    settings.DATA_DIR = tmp_path
+    store.sync()

@@ -83,11 +83,11 @@ def test_public_page_shape_from_registry(client, records):
 
 
 @pytest.mark.parametrize("url,code", [
-    ("/api/notices/nope/PA00078014", "base_inconnue"),
-    ("/api/notices/merimee/PA99999999", "notice_introuvable"),
-    ("/api/notices/merimee/PA99999999/public", "notice_introuvable"),
-    ("/api/notices/palissy/PA00078014", "notice_introuvable"),  # a REF of another base
-    ("/api/notices/merimee/PA00078014/unknown", "route_inconnue"),
+    ("/api/notices/nope/PA00078014", "unknown_base"),
+    ("/api/notices/merimee/PA99999999", "notice_not_found"),
+    ("/api/notices/merimee/PA99999999/public", "notice_not_found"),
+    ("/api/notices/palissy/PA00078014", "notice_not_found"),  # a REF of another base
+    ("/api/notices/merimee/PA00078014/unknown", "unknown_route"),
 ])
 def test_404_json(client, records, url, code):
     r = client.get(url)
@@ -102,11 +102,11 @@ def test_deleted_record_is_404(client, records):
     service.delete("merimee", "PA00078015", actor="test")
     for suffix in ("", "/public"):
         r = client.get(f"/api/notices/merimee/PA00078015{suffix}")
-        assert r.status_code == 404 and r.json()["error"]["code"] == "notice_introuvable"
+        assert r.status_code == 404 and r.json()["error"]["code"] == "notice_not_found"
         assert "Église" not in r.content.decode()
 
 
 def test_write_methods_refused(client, records):
     r = client.post("/api/notices/merimee/PA00078014", data=json.dumps({"TICO": "x"}), content_type="application/json")
-    assert r.status_code == 405 and r.json()["error"]["code"] == "methode_non_autorisee"
+    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     assert client.get("/api/notices/merimee/PA00078014").json()["TICO"] == "Château de Lunel"

@@ -42,28 +42,28 @@ def test_defaults_and_friendly_forms():
 
 
 @pytest.mark.parametrize("qs,code", [
-    ("size=1000000000", "limite_depassee"),
-    ("size=-1", "parametre_invalide"),
-    ("size=abc", "parametre_invalide"),
-    ("size=2.5", "parametre_invalide"),
-    ("from=-5", "parametre_invalide"),
-    ("from=99999999999", "limite_depassee"),
-    ("from=100000001", "limite_depassee"),
-    ("bases[0]=atlantide", "base_inconnue"),
-    ("filters[hasImage]=peut-etre", "parametre_invalide"),
-    ("filters[hasUnicorn]=true", "filtre_inconnu"),
-    ("filters=true", "parametre_invalide"),
-    ("facets=peinture", "parametre_invalide"),
-    ("facets[DOMN][x]=peinture", "parametre_invalide"),
-    ("sort[0][TICO.keyword]=sideways", "parametre_invalide"),
+    ("size=1000000000", "limit_exceeded"),
+    ("size=-1", "invalid_parameter"),
+    ("size=abc", "invalid_parameter"),
+    ("size=2.5", "invalid_parameter"),
+    ("from=-5", "invalid_parameter"),
+    ("from=99999999999", "limit_exceeded"),
+    ("from=100000001", "limit_exceeded"),
+    ("bases[0]=atlantide", "unknown_base"),
+    ("filters[hasImage]=peut-etre", "invalid_parameter"),
+    ("filters[hasUnicorn]=true", "unknown_filter"),
+    ("filters=true", "invalid_parameter"),
+    ("facets=peinture", "invalid_parameter"),
+    ("facets[DOMN][x]=peinture", "invalid_parameter"),
+    ("sort[0][TICO.keyword]=sideways", "invalid_parameter"),
     ("sort[0]=", None),
-    ("search_after[0][x]=1", "search_after_invalide"),
-    ("a[b][c][d][e]=1", "syntaxe_invalide"),
-    ("bases[500]=merimee", "syntaxe_invalide"),
-    ("&".join(f"p{i}=1" for i in range(400)), "syntaxe_invalide"),
-    ("text=" + "a" * 600, "limite_depassee"),
-    ("text=a%00b", "parametre_invalide"),
-    ("geo=maybe", "parametre_invalide"),
+    ("search_after[0][x]=1", "invalid_search_after"),
+    ("a[b][c][d][e]=1", "syntax_error"),
+    ("bases[500]=merimee", "syntax_error"),
+    ("&".join(f"p{i}=1" for i in range(400)), "syntax_error"),
+    ("text=" + "a" * 600, "limit_exceeded"),
+    ("text=a%00b", "invalid_parameter"),
+    ("geo=maybe", "invalid_parameter"),
 ])
 def test_bad_input_is_a_400_api_error(qs, code):
     if code is None:  # empty values are ignored, not errors
@@ -76,7 +76,7 @@ def test_bad_input_is_a_400_api_error(qs, code):
     # the message names the problem: the parameter, or the offending name/value
     key, _, value = qs.partition("=")
     names = {key.split("[")[0], *[part.rstrip("]") for part in key.split("[")[1:]], value}
-    assert code == "syntaxe_invalide" or any(n and n in info.value.message for n in names), info.value.message
+    assert code == "syntax_error" or any(n and n in info.value.message for n in names), info.value.message
 
 
 def test_size_cap_follows_settings(settings):
@@ -91,10 +91,10 @@ def test_json_body_errors():
     for body in (b"{not json", b"[1, 2]", b'"x"', b"\xff\xfe"):
         with pytest.raises(ApiError) as info:
             P.json_body(body)
-        assert info.value.code == "json_invalide"
+        assert info.value.code == "invalid_json"
     with pytest.raises(ApiError) as info:
         P.json_body(b'{"a": "' + b"x" * 70_000 + b'"}')
-    assert info.value.code == "corps_trop_volumineux"
+    assert info.value.code == "body_too_large"
 
 
 def rule(field="TICO", op="*", value="usine", **kw):
@@ -140,30 +140,30 @@ def nested(depth):
 
 
 @pytest.mark.parametrize("body,code", [
-    ({}, "critere_invalide"),
-    ({"crits": []}, "critere_invalide"),
-    ({"crits": "TICO=usine"}, "critere_invalide"),
-    ({"crits": [42]}, "critere_invalide"),
-    ({"crits": [rule(op="LIKE")]}, "operateur_inconnu"),
-    ({"crits": [rule(op=None)]}, "operateur_inconnu"),
-    ({"crits": [rule(field="")]}, "critere_invalide"),
-    ({"crits": [rule(field=12)]}, "critere_invalide"),
-    ({"crits": [rule(value={"$gt": 1})]}, "parametre_invalide"),
-    ({"crits": [rule(value="x" * 1000)]}, "limite_depassee"),
-    ({"crits": [rule(base="atlantide")]}, "base_inconnue"),
-    ({"crits": [rule(script="drop")]}, "critere_invalide"),
-    ({"crits": [rule(combinator="XOR"), rule()]}, "combinateur_invalide"),
-    ({"crits": [rule()] * 100}, "limite_depassee"),
-    (nested(P.MAX_DEPTH + 1), "arbre_trop_profond"),
-    ({"crits": [rule()], "size": "20; DROP"}, "parametre_invalide"),
-    ({"crits": [rule()], "size": True}, "parametre_invalide"),
-    ({"crits": [rule()], "size": 10**9}, "limite_depassee"),
-    ({"crits": [rule()], "from": -1}, "parametre_invalide"),
-    ({"crits": [rule()], "search_after": [{"a": 1}]}, "search_after_invalide"),
+    ({}, "invalid_criterion"),
+    ({"crits": []}, "invalid_criterion"),
+    ({"crits": "TICO=usine"}, "invalid_criterion"),
+    ({"crits": [42]}, "invalid_criterion"),
+    ({"crits": [rule(op="LIKE")]}, "unknown_operator"),
+    ({"crits": [rule(op=None)]}, "unknown_operator"),
+    ({"crits": [rule(field="")]}, "invalid_criterion"),
+    ({"crits": [rule(field=12)]}, "invalid_criterion"),
+    ({"crits": [rule(value={"$gt": 1})]}, "invalid_parameter"),
+    ({"crits": [rule(value="x" * 1000)]}, "limit_exceeded"),
+    ({"crits": [rule(base="atlantide")]}, "unknown_base"),
+    ({"crits": [rule(script="drop")]}, "invalid_criterion"),
+    ({"crits": [rule(combinator="XOR"), rule()]}, "invalid_combinator"),
+    ({"crits": [rule()] * 100}, "limit_exceeded"),
+    (nested(P.MAX_DEPTH + 1), "tree_too_deep"),
+    ({"crits": [rule()], "size": "20; DROP"}, "invalid_parameter"),
+    ({"crits": [rule()], "size": True}, "invalid_parameter"),
+    ({"crits": [rule()], "size": 10**9}, "limit_exceeded"),
+    ({"crits": [rule()], "from": -1}, "invalid_parameter"),
+    ({"crits": [rule()], "search_after": [{"a": 1}]}, "invalid_search_after"),
     ({"crits": [rule()], "search_after": "abc"}, None),
-    ({"crits": [rule()], "sort": [{"TICO.keyword": 1}]}, "parametre_invalide"),
-    ({"crits": [rule()], "bases": [1]}, "base_inconnue"),
-    ({"crits": [rule()], "bases": [None]}, "parametre_invalide"),
+    ({"crits": [rule()], "sort": [{"TICO.keyword": 1}]}, "invalid_parameter"),
+    ({"crits": [rule()], "bases": [1]}, "unknown_base"),
+    ({"crits": [rule()], "bases": [None]}, "invalid_parameter"),
 ])
 def test_advanced_bad_bodies(body, code):
     if code is None:
@@ -191,4 +191,4 @@ def test_bbox(value, expected):
 def test_bad_bbox(value):
     with pytest.raises(ApiError) as info:
         P.parse_bbox(value)
-    assert info.value.code == "bbox_invalide"
+    assert info.value.code == "invalid_bbox"

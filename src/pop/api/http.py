@@ -23,7 +23,7 @@ JSON = "application/json"
 class ApiError(Exception):
     """A client error with a stable machine code and a French message."""
 
-    def __init__(self, message: str, code: str = "requete_invalide", status: int = 400):
+    def __init__(self, message: str, code: str = "invalid_request", status: int = 400):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -53,7 +53,7 @@ def api_view(*methods: str):
             if request.method == "OPTIONS":
                 return preflight(allowed)
             if request.method not in allowed:
-                response = error_response("methode_non_autorisee",
+                response = error_response("method_not_allowed",
                                           f"Méthode {request.method} non autorisée ; utilisez {' ou '.join(methods)}.", 405)
                 response["Allow"] = ", ".join(allowed)
                 return response
@@ -70,4 +70,4 @@ def not_found(request, *args, **kwargs):
     """Any unknown path under /api: JSON 404 rather than the site's HTML page."""
     if request.method == "OPTIONS":
         return preflight(("GET",))
-    return error_response("route_inconnue", f"Aucune route de l'API ne correspond à « {request.path} ».", 404)
+    return error_response("unknown_route", f"Aucune route de l'API ne correspond à « {request.path} ».", 404)

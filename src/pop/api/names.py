@@ -53,7 +53,7 @@ def engine_facet(key: str) -> str:
         return key
     if key in public_codes():
         return key
-    raise ApiError(f"Champ de facette inconnu : « {key} ».", "champ_inconnu")
+    raise ApiError(f"Champ de facette inconnu : « {key} ».", "unknown_field")
 
 
 def api_facet_key(name: str) -> str:
@@ -91,9 +91,9 @@ def engine_sort(criteria: list[tuple[str, str]]) -> tuple[str, str | None]:
     for field, order in criteria:
         if field not in names:
             shown = ", ".join(f"{k}.keyword" if k.isupper() else k for k in sorted(names) if not k.islower())
-            raise ApiError(f"Tri impossible sur « {field} ». Tris possibles : {shown}.", "tri_invalide")
+            raise ApiError(f"Tri impossible sur « {field} ». Tris possibles : {shown}.", "invalid_sort")
         resolved.append((names[field], order))
     first, *rest = resolved
     if any(name not in ("ref", "relevance") or name == first[0] for name, _ in rest):
-        raise ApiError("Un seul critère de tri est pris en charge (suivi éventuellement de REF.keyword).", "tri_invalide")
+        raise ApiError("Un seul critère de tri est pris en charge (suivi éventuellement de REF.keyword).", "invalid_sort")
     return first

@@ -51,7 +51,7 @@ def max_offset() -> int:
     return int(getattr(settings, "POP_SEARCH_MAX_OFFSET", engine.MAX_OFFSET))
 
 
-def bad(message: str, code: str = "parametre_invalide") -> ApiError:
+def bad(message: str, code: str = "invalid_parameter") -> ApiError:
     return ApiError(message, code)
 
 
@@ -60,31 +60,31 @@ def bad(message: str, code: str = "parametre_invalide") -> ApiError:
 def decode_query(raw: str) -> dict:
     """Bracket query string -> nested dicts/lists of strings; malformed or oversized -> ApiError."""
     if len(raw) > 16_384:
-        raise bad("La chaîne de requête est trop longue (16 384 caractères au plus).", "requete_trop_longue")
+        raise bad("La chaîne de requête est trop longue (16 384 caractères au plus).", "request_too_long")
     try:
         return qs_codec.decode(raw, _QS)
     except (ValueError, IndexError) as exc:
         message = str(exc)
         if "depth" in message:
-            raise bad("Paramètres trop imbriqués (3 niveaux de crochets au plus).", "syntaxe_invalide") from None
+            raise bad("Paramètres trop imbriqués (3 niveaux de crochets au plus).", "syntax_error") from None
         if "List limit" in message:
-            raise bad(f"Liste trop longue ({MAX_LIST} valeurs au plus par paramètre).", "syntaxe_invalide") from None
+            raise bad(f"Liste trop longue ({MAX_LIST} valeurs au plus par paramètre).", "syntax_error") from None
         if "Parameter limit" in message:
-            raise bad("Trop de paramètres dans la requête (300 au plus).", "syntaxe_invalide") from None
-        raise bad("Chaîne de requête mal formée.", "syntaxe_invalide") from None
+            raise bad("Trop de paramètres dans la requête (300 au plus).", "syntax_error") from None
+        raise bad("Chaîne de requête mal formée.", "syntax_error") from None
 
 
 def json_body(body: bytes) -> dict:
     if len(body) > MAX_BODY:
-        raise bad(f"Corps de requête trop volumineux ({MAX_BODY // 1024} Kio au plus).", "corps_trop_volumineux")
+        raise bad(f"Corps de requête trop volumineux ({MAX_BODY // 1024} Kio au plus).", "body_too_large")
     if not body.strip():
         return {}
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise bad("Le corps de la requête n'est pas du JSON valide.", "json_invalide") from None
+        raise bad("Le corps de la requête n'est pas du JSON valide.", "invalid_json") from None
     if not isinstance(data, dict):
-        raise bad("Le corps de la requête doit être un objet JSON.", "json_invalide")
+        raise bad("Le corps de la requête doit être un objet JSON.", "invalid_json")
     return data
 
 
@@ -107,7 +107,7 @@ def as_int(name: str, value, default: int, lo: int, hi: int) -> int:
     if value < lo:
         raise bad(f"« {name} » doit être supérieur ou égal à {lo}.")
     if value > hi:
-        raise bad(f"« {name} » doit être inférieur ou égal à {hi}.", "limite_depassee")
+        raise bad(f"« {name} » doit être inférieur ou égal à {hi}.", "limit_exceeded")
     return value
 
 
@@ -128,7 +128,7 @@ def as_text(name: str, value, limit: int = MAX_VALUE) -> str:
         raise bad(f"« {name} » doit être une chaîne de caractères.")
     text = str(value)
     if len(text) > limit:
-        raise bad(f"« {name} » est trop long ({limit} caractères au plus).", "limite_depassee")
+        raise bad(f"« {name} » est trop long ({limit} caractères au plus).", "limit_exceeded")
     if "\x00" in text:
         raise bad(f"« {name} » contient un caractère interdit.")
     return text
@@ -150,7 +150,7 @@ def as_list(name: str, value, *, plain_ok: bool = True) -> list:
     else:
         raise bad(f"« {name} » doit être une liste.")
     if len(out) > MAX_LIST:
-        raise bad(f"« {name} » : {MAX_LIST} valeurs au plus.", "limite_depassee")
+        raise bad(f"« {name} » : {MAX_LIST} valeurs au plus.", "limit_exceeded")
     return out
 
 
@@ -167,7 +167,7 @@ def parse_bases(value) -> list[str]:
         base = registry.find(name) or registry.by_label(name)
         if base is None:
             raise ApiError(f"Base inconnue : « {name} ». Bases disponibles : {', '.join(registry.public_slugs())}.",
-                           "base_inconnue")
+                           "unknown_base")
         if base.slug not in out:
             out.append(base.slug)
     return out
@@ -193,7 +193,7 @@ def parse_sort(value) -> list[tuple[str, str]]:
         name = strip_keyword(as_text(f"sort[{i}]", name, 64))
         out.append((name, order.lower()))
     if len(out) > 5:
-        raise bad("Cinq critères de tri au plus.", "limite_depassee")
+        raise bad("Cinq critères de tri au plus.", "limit_exceeded")
     return out
 
 
@@ -202,14 +202,14 @@ def parse_search_after(value) -> list:
     out = []
     for i, item in enumerate(as_list("search_after", value)):
         if isinstance(item, bool) or item is None or isinstance(item, (list, dict)):
-            raise bad(f"« search_after[{i}] » doit être une valeur simple (texte ou nombre).", "search_after_invalide")
+            raise bad(f"« search_after[{i}] » doit être une valeur simple (texte ou nombre).", "invalid_search_after")
         if isinstance(item, float) and not math.isfinite(item):
-            raise bad(f"« search_after[{i}] » n'est pas un nombre fini.", "search_after_invalide")
+            raise bad(f"« search_after[{i}] » n'est pas un nombre fini.", "invalid_search_after")
         if isinstance(item, str):
             item = as_text(f"search_after[{i}]", item)
         out.append(item)
     if len(out) > 6:
-        raise bad("« search_after » : trop de valeurs.", "search_after_invalide")
+        raise bad("« search_after » : trop de valeurs.", "invalid_search_after")
     return out
 
 
@@ -224,11 +224,12 @@ def parse_facets(value) -> dict[str, list[str]]:
         key = strip_keyword(as_text("facets", name, 64))
         if not key:
             raise bad("« facets » : nom de champ vide.")
-        vals = [v for v in scalar_list(f"facets[{name}]", values)]
-        out.setdefault(key, [])
-        out[key] += [v for v in vals if v not in out[key]]
+        vals = [v for v in scalar_list(f"facets[{name}]", values) if v.strip()]
+        if vals:  # an empty selection (facets[DOMN]=) selects nothing: ignored
+            out.setdefault(key, [])
+            out[key] += [v for v in vals if v not in out[key]]
     if len(out) > 20:
-        raise bad("« facets » : 20 champs au plus.", "limite_depassee")
+        raise bad("« facets » : 20 champs au plus.", "limit_exceeded")
     return out
 
 
@@ -243,7 +244,7 @@ def parse_filters(value) -> dict[str, bool]:
     out = {}
     for name, v in value.items():
         if name not in FILTERS:
-            raise bad(f"Filtre inconnu : « {name} ». Filtres disponibles : {', '.join(FILTERS)}.", "filtre_inconnu")
+            raise bad(f"Filtre inconnu : « {name} ». Filtres disponibles : {', '.join(FILTERS)}.", "unknown_filter")
         flag = as_bool(f"filters[{name}]", v)
         if flag is not None:
             out[name] = flag
@@ -328,17 +329,17 @@ class _TreeReader:
 
     def group(self, crits, combinator, depth: int, path: str) -> Group:
         if depth > MAX_DEPTH:
-            raise bad(f"Arbre de critères trop profond ({MAX_DEPTH} niveaux de groupes au plus).", "arbre_trop_profond")
+            raise bad(f"Arbre de critères trop profond ({MAX_DEPTH} niveaux de groupes au plus).", "tree_too_deep")
         if not isinstance(crits, list):
-            raise bad(f"« {path} » doit être une liste de critères.", "critere_invalide")
+            raise bad(f"« {path} » doit être une liste de critères.", "invalid_criterion")
         if not crits:
-            raise bad(f"« {path} » : groupe de critères vide.", "critere_invalide")
+            raise bad(f"« {path} » : groupe de critères vide.", "invalid_criterion")
         default = self.combinator(combinator, path)
         items, links = [], []
         for i, crit in enumerate(crits):
             sub = f"{path}[{i}]"
             if not isinstance(crit, dict):
-                raise bad(f"« {sub} » doit être un objet (règle ou groupe).", "critere_invalide")
+                raise bad(f"« {sub} » doit être un objet (règle ou groupe).", "invalid_criterion")
             if "crits" in crit:  # a nested group: its combinator joins its own items
                 items.append(self.group(crit["crits"], crit.get("combinator"), depth + 1, f"{sub}.crits"))
                 links.append(None)
@@ -364,28 +365,28 @@ class _TreeReader:
         if value is None or value == "":
             return "AND"
         if not isinstance(value, str) or value.strip().upper() not in COMBINATORS:
-            raise bad(f"« {path}.combinator » doit valoir AND ou OR.", "combinateur_invalide")
+            raise bad(f"« {path}.combinator » doit valoir AND ou OR.", "invalid_combinator")
         return COMBINATORS[value.strip().upper()]
 
     def rule(self, crit: dict, path: str) -> Rule:
         self.rules += 1
         if self.rules > MAX_RULES:
-            raise bad(f"Trop de critères ({MAX_RULES} au plus).", "limite_depassee")
+            raise bad(f"Trop de critères ({MAX_RULES} au plus).", "limit_exceeded")
         unknown = set(crit) - {"base", "fields", "field", "operator", "value", "combinator"}
         if unknown:
-            raise bad(f"« {path} » : clé inconnue « {sorted(unknown)[0]} ».", "critere_invalide")
+            raise bad(f"« {path} » : clé inconnue « {sorted(unknown)[0]} ».", "invalid_criterion")
         fields = crit.get("fields", crit.get("field"))
         if isinstance(fields, str):
             fields = [f.strip() for f in fields.split(",")]
         if not isinstance(fields, list) or not fields or not all(isinstance(f, str) and f.strip() for f in fields):
-            raise bad(f"« {path}.fields » doit nommer au moins un champ (codes séparés par des virgules).", "critere_invalide")
+            raise bad(f"« {path}.fields » doit nommer au moins un champ (codes séparés par des virgules).", "invalid_criterion")
         fields = list(dict.fromkeys(strip_keyword(f.strip()) for f in fields))
         if len(fields) > 40:
-            raise bad(f"« {path}.fields » : 40 champs au plus.", "limite_depassee")
+            raise bad(f"« {path}.fields » : 40 champs au plus.", "limit_exceeded")
         operator = crit.get("operator")
         if not isinstance(operator, str) or operator not in engine.OPERATORS:
             shown = operator if isinstance(operator, str) else repr(operator)
-            raise bad(f"Opérateur inconnu « {shown} » dans « {path} ».", "operateur_inconnu")
+            raise bad(f"Opérateur inconnu « {shown} » dans « {path} ».", "unknown_operator")
         value = crit.get("value", "")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
@@ -395,7 +396,7 @@ class _TreeReader:
         if base not in (None, ""):
             found = registry.find(as_text(f"{path}.base", base, 32))
             if found is None:
-                raise ApiError(f"Base inconnue « {base} » dans « {path} ».", "base_inconnue")
+                raise ApiError(f"Base inconnue « {base} » dans « {path} ».", "unknown_base")
             slug = found.slug
         return Rule(fields=fields, operator=operator, value=value, base=slug)
 
@@ -404,7 +405,7 @@ def advanced_params(body: dict) -> AdvancedParams:
     """Validated expert query from a POST body (POP's flat body or nested groups)."""
     crits = body.get("crits", body.get("query"))
     if crits is None:
-        raise bad("Le corps doit contenir « crits » : une liste de règles ou de groupes.", "critere_invalide")
+        raise bad("Le corps doit contenir « crits » : une liste de règles ou de groupes.", "invalid_criterion")
     tree = _TreeReader().group(crits, body.get("combinator"), 1, "crits")
     facets = parse_facets(body.get("facets"))
     bases = parse_bases(body.get("bases"))
@@ -428,12 +429,12 @@ def parse_bbox(value) -> tuple[float, float, float, float] | None:
         return None
     parts = value.split(",") if isinstance(value, str) else as_list("bbox", value)
     if len(parts) != 4:
-        raise bad("« bbox » doit contenir 4 nombres : ouest,sud,est,nord.", "bbox_invalide")
+        raise bad("« bbox » doit contenir 4 nombres : ouest,sud,est,nord.", "invalid_bbox")
     try:
         west, south, east, north = (float(p) for p in parts)
     except (TypeError, ValueError):
-        raise bad("« bbox » doit contenir 4 nombres : ouest,sud,est,nord.", "bbox_invalide") from None
+        raise bad("« bbox » doit contenir 4 nombres : ouest,sud,est,nord.", "invalid_bbox") from None
     if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
             -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
-        raise bad("« bbox » hors limites (longitudes -180…180, latitudes -90…90, sud ≤ nord).", "bbox_invalide")
+        raise bad("« bbox » hors limites (longitudes -180…180, latitudes -90…90, sud ≤ nord).", "invalid_bbox")
     return west, south, east, north

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pop.api.names import api_facet_key
+from pop.api.names import api_facet_key, facet_keys
 from pop.catalog.reading import visible
 from pop.schema import registry
 from pop.schema.groups import CROSS_BASE_GROUPS, expert_fields, facet_fields
@@ -101,8 +101,11 @@ def _bucket_key(facet: str, value: str) -> str:
 
 
 def aggregations(facets: dict) -> dict:
-    return {api_facet_key(name): {"buckets": [{"key": _bucket_key(name, v), "doc_count": n} for v, n in values]}
-            for name, values in (facets or {}).items()}
+    """Engine facets -> ``{"FIELD.keyword": {"buckets": [{"key", "doc_count"}]}}`` in display order."""
+    order = {name: i for i, name in enumerate(facet_keys())}
+    names = sorted(facets or {}, key=lambda n: order.get(n, len(order)))
+    return {api_facet_key(name): {"buckets": [{"key": _bucket_key(name, v), "doc_count": n} for v, n in facets[name]]}
+            for name in names}
 
 
 def envelope(result) -> dict:
@@ -117,4 +120,5 @@ def map_answer(answer: dict) -> dict:
         s, w, n, e = c["bbox"]
         clusters.append({"lat": c["lat"], "lon": c["lon"], "count": c["count"], "bbox": [w, s, e, n]})
     records = [{**r, "base": registry.get(r["base"]).slug} for r in answer.get("records", [])]
-    return {"total": int(answer.get("total", 0)), "clusters": clusters, "records": records}
+    return {"took": int(round(answer.get("took_ms", 0))), "total": int(answer.get("total", 0)),
+            "zoom": answer.get("zoom"), "clusters": clusters, "records": records}

@@ -11,10 +11,10 @@ def _lookup(base_name: str, ref: str) -> tuple[Base, dict]:
     base = registry.find(base_name)
     if base is None:
         raise ApiError(f"Base inconnue : « {base_name} ». Bases disponibles : {', '.join(registry.public_slugs())}.",
-                       "base_inconnue", 404)
+                       "unknown_base", 404)
     view = public_record(base.slug, ref)
     if view is None:  # unknown REF or deleted record
-        raise ApiError(f"Aucune notice « {ref} » dans la base {base.short_label}.", "notice_introuvable", 404)
+        raise ApiError(f"Aucune notice « {ref} » dans la base {base.short_label}.", "notice_not_found", 404)
     return base, view
 
 

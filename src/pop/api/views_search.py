@@ -10,6 +10,7 @@ from pop.api.http import api_view, json_response
 from pop.api.names import engine_facet, engine_sort
 from pop.api.serializers import advanced_fields, aggregations, envelope, map_answer
 from pop.search import interface as engine
+from pop.search.schema import CELL_ZOOMS
 
 
 def _engine_facets(facets: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -63,6 +64,17 @@ def _tree(node) -> dict:
     return rule
 
 
+def _search(query):
+    """Run a query; ``size=0`` (count and aggregations only) asks the engine for one hit and drops it,
+    since Tantivy's sorted collectors refuse a zero limit."""
+    if query.size:
+        return engine.search(query)
+    query.size = 1
+    result = engine.search(query)
+    result.hits = []
+    return result
+
+
 def _query_dict(request) -> dict:
     return P.decode_query(request.META.get("QUERY_STRING", ""))
 
@@ -70,7 +82,7 @@ def _query_dict(request) -> dict:
 @api_view("GET")
 def simple(request):
     raw = _query_dict(request)
-    result = engine.search(_simple_query(P.simple_params(raw), raw, with_facets=True))
+    result = _search(_simple_query(P.simple_params(raw), raw, with_facets=True))
     return json_response(envelope(result))
 
 
@@ -79,14 +91,14 @@ def facets(request):
     raw = _query_dict(request)
     p = P.simple_params(raw)
     p.size, p.offset, p.search_after = 0, 0, []
-    result = engine.search(_simple_query(p, raw, with_facets=True))
+    result = _search(_simple_query(p, raw, with_facets=True))
     return json_response({"total": result.total, "aggregations": aggregations(result.facets)})
 
 
 @api_view("POST")
 def advanced(request):
     body = P.json_body(request.body)
-    result = engine.search(_expert_query(P.advanced_params(body), body))
+    result = _search(_expert_query(P.advanced_params(body), body))
     return json_response(envelope(result))
 
 
@@ -97,7 +109,8 @@ def fields(request):
 
 def _map_options(raw: dict):
     bbox = P.parse_bbox(raw.get("bbox"))
-    zoom = P.as_int("zoom", raw.get("zoom"), 5, 0, 22)
+    # Map clients zoom up to 22; the grid stops at the engine's finest level, so deeper zooms clamp.
+    zoom = min(P.as_int("zoom", raw.get("zoom"), 5, 0, 22), max(CELL_ZOOMS))
     # API order is west,south,east,north (GeoJSON); the engine takes (south, west, north, east).
     return (None if bbox is None else (bbox[1], bbox[0], bbox[3], bbox[2])), zoom
 

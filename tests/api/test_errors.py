@@ -1,0 +1,131 @@
+"""Bad input (issue 3 §6): HTTP 400 with a French JSON error naming the problem, quickly, never a 500."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from pop.api import params as P
+from pop.search.interface import MAX_DEPTH, MAX_OFFSET, MAX_RULES
+
+pytestmark = pytest.mark.django_db
+
+
+def check_400(r, started):
+    assert r.status_code == 400, r.content[:300]
+    assert r["Content-Type"] == "application/json" and r["Access-Control-Allow-Origin"] == "*"
+    error = r.json()["error"]
+    assert set(error) >= {"code", "message"} and error["code"] and error["message"]
+    assert time.perf_counter() - started < 1.0, "a refused query must answer at once"
+    return error
+
+
+@pytest.mark.parametrize("qs,code", [
+    ("text=%22unclosed", "syntax_error"),
+    ("size=1000000000", "limit_exceeded"),
+    ("size=-1", "invalid_parameter"),
+    ("size=twenty", "invalid_parameter"),
+    ("size[0]=1", "invalid_parameter"),
+    ("from=-20", "invalid_parameter"),
+    (f"from={MAX_OFFSET + 1}", "limit_exceeded"),
+    ("from=1e9", "invalid_parameter"),
+    ("sort[0][NOPE.keyword]=asc", "invalid_sort"),
+    ("sort[0][TICO.keyword]=upwards", "invalid_parameter"),
+    ("sort[0][TICO.keyword]=asc&sort[1][DENO.keyword]=asc", "invalid_sort"),
+    ("sort[0][REF.keyword]=asc&search_after[0]=%27%3BDROP", "invalid_search_after"),
+    ("sort[0][REF.keyword]=asc&search_after[0]=a&search_after[1]=b", "invalid_search_after"),
+    ("text=lunel&search_after[0]=abc&search_after[1]=x", "invalid_search_after"),
+    ("text=lunel&search_after[0]=1.5&search_after[1]=99999999", "too_deep"),
+    ("search_after[0][a]=1", "invalid_search_after"),
+    ("facets[NOPE][0]=x", "unknown_field"),
+    ("facets[DOMN]=", None),
+    ("facets=x", "invalid_parameter"),
+    ("bases[0]=atlantide", "unknown_base"),
+    ("filters[hasImage]=perhaps", "invalid_parameter"),
+    ("filters[hasNothing]=true", "unknown_filter"),
+    ("a[b][c][d][e]=1", "syntax_error"),
+    ("facet_size=100000", "limit_exceeded"),
+    ("text=" + "x" * 5000, "limit_exceeded"),
+])
+@pytest.mark.parametrize("route", ["simple", "facets"])
+def test_simple_and_facets_bad_query_strings(client, empty_index, route, qs, code):
+    started = time.perf_counter()
+    r = client.get(f"/api/search/{route}?{qs}")
+    if code is None:
+        assert r.status_code == 200
+        return
+    if route == "facets" and ("search_after" in qs or "from=" in qs and "-" not in qs and "e9" not in qs):
+        assert r.status_code in (200, 400)  # the facets route ignores paging
+        return
+    error = check_400(r, started)
+    assert error["code"] == code, error
+
+
+def deep(depth):
+    node = {"fields": "TICO", "operator": "*", "value": "x"}
+    for _ in range(depth):
+        node = {"crits": [node], "combinator": "AND"}
+    return {"crits": [node]}
+
+
+RULE = {"fields": "TICO", "operator": "*", "value": "château"}
+
+
+@pytest.mark.parametrize("body,code", [
+    (b"{not json", "invalid_json"),
+    (b"[]", "invalid_json"),
+    (b"\xff\xfe\x00", "invalid_json"),
+    (b'{"crits": ' + b"[" * 5000 + b"]" * 5000 + b"}", None),  # deeply nested JSON: refused, whatever the code
+    ({"crits": [{"fields": "NOPE", "operator": "*", "value": "x"}]}, "unknown_field"),
+    ({"crits": [{"fields": "TICO", "operator": "~", "value": "x"}]}, "unknown_operator"),
+    ({"crits": [{"fields": "TICO", "operator": "*"}]}, "invalid_value"),
+    ({"crits": [{"fields": "TICO", "operator": ">", "value": "hier"}]}, "invalid_value"),
+    ({"crits": [{"fields": "REFA", "base": "joconde", "operator": "==", "value": "PA00078014"}]}, "unknown_field"),
+    (deep(MAX_DEPTH + 1), "tree_too_deep"),
+    ({"crits": [RULE] * (MAX_RULES + 1)}, "limit_exceeded"),
+    ({"crits": "TICO:château"}, "invalid_criterion"),
+    ({"crits": [RULE], "size": 1_000_000_000}, "limit_exceeded"),
+    ({"crits": [RULE], "size": "20"}, None),
+    ({"crits": [RULE], "size": [20]}, "invalid_parameter"),
+    ({"crits": [RULE], "from": -1}, "invalid_parameter"),
+    ({"crits": [RULE], "from": 10**15}, "limit_exceeded"),
+    ({"crits": [RULE], "search_after": [{"$gt": 1}]}, "invalid_search_after"),
+    ({"crits": [RULE], "sort": [{"REF.keyword": "asc"}], "search_after": ["zz", 1]}, "invalid_search_after"),
+    ({"crits": [RULE], "sort": 42}, "invalid_parameter"),
+    ({"crits": [RULE], "sort": [{"REF.keyword": "asc", "TICO.keyword": "asc"}]}, "invalid_parameter"),
+    ({"crits": [RULE], "bases": "atlantide"}, "unknown_base"),
+    ({"crits": [RULE], "combinator": "XOR"}, "invalid_combinator"),
+    ({"crits": [dict(RULE, value="x" * 10_000)]}, "limit_exceeded"),
+])
+def test_advanced_bad_bodies(client, empty_index, body, code):
+    started = time.perf_counter()
+    data = body if isinstance(body, bytes) else json.dumps(body)
+    r = client.post("/api/search/advanced", data=data, content_type="application/json")
+    if code is None and body == {"crits": [RULE], "size": "20"}:
+        assert r.status_code == 200  # a numeric string is a fine integer
+        return
+    error = check_400(r, started)
+    if code:
+        assert error["code"] == code, error
+
+
+def test_oversized_body(client, empty_index):
+    started = time.perf_counter()
+    r = client.post("/api/search/advanced", data=b'{"crits": "' + b"x" * (P.MAX_BODY + 10) + b'"}',
+                    content_type="application/json")
+    assert check_400(r, started)["code"] == "body_too_large"
+
+
+def test_messages_are_french(client, empty_index):
+    r = client.get("/api/search/simple?size=1000000000")
+    assert "size" in r.json()["error"]["message"] and "inférieur ou égal" in r.json()["error"]["message"]
+    r = client.post("/api/search/advanced", data="{", content_type="application/json")
+    assert "JSON" in r.json()["error"]["message"] and "n'est pas" in r.json()["error"]["message"]
+
+
+def test_wrong_method_and_unknown_route(client, db):
+    r = client.delete("/api/search/simple")
+    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    r = client.get("/api/search/nothing-here")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_route"
