@@ -108,4 +108,13 @@ X_FRAME_OPTIONS = "DENY"
 # Platform knobs (documented in README)
 POP_SITE_URL = __import__("os").environ.get("POP_SITE_URL", "http://127.0.0.1:8000")
 POP_MAP_TILE_URL = __import__("os").environ.get("POP_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# JSON file of the home page's highlighted selections (default: pop/public/data/selections.json)
+POP_HOME_SELECTIONS = __import__("os").environ.get("POP_HOME_SELECTIONS", "")
 POP_SEARCH_MAX_SIZE = config.env_int("POP_SEARCH_MAX_SIZE", 2000)
+# IIIF images (pop.iiif): rights cap for restricted reproduction (long side, px), rights cache (s),
+# tile cache budget (MB), upload limits (bytes, pixels).
+POP_IIIF_RESTRICTED_MAX = config.env_int("POP_IIIF_RESTRICTED_MAX", 800)
+POP_IIIF_RIGHTS_TTL = config.env_int("POP_IIIF_RIGHTS_TTL", 10)
+POP_IIIF_CACHE_MAX_MB = config.env_int("POP_IIIF_CACHE_MAX_MB", 1024)
+POP_IIIF_MAX_UPLOAD_BYTES = config.env_int("POP_IIIF_MAX_UPLOAD_BYTES", 300 * 1024 * 1024)
+POP_IIIF_MAX_PIXELS = config.env_int("POP_IIIF_MAX_PIXELS", 250_000_000)

@@ -9,3 +9,8 @@ urlpatterns = [
     path("", include("pop.search.urls")),
     path("", include("pop.public.urls")),
 ]
+
+# Error pages of the public site (DSFR); they answer JSON under /api/.
+handler400 = "pop.public.views.pages.bad_request"
+handler404 = "pop.public.views.pages.not_found"
+handler500 = "pop.public.views.pages.server_error"

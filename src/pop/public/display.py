@@ -1,0 +1,161 @@
+"""How a record view is shown on the public site, driven by the schema registry.
+
+    title(base, view)            -> "Château de Lunel"
+    subtitle(base, view)         -> "château · Lunel · 16e siècle"
+    sections(base, view)         -> [{"key": "identification", "label": "Identification",
+                                      "rows": [{"code": "DENO", "label": "Dénomination…", "multi": True,
+                                                "values": [{"text": "château", "url": "/recherche?type=château"}]}]}]
+    ref_target(field, ref)       -> Base the REF value points to, or None
+
+Field labels, types, sections and facets all come from the registry; no field list lives here.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from pop.schema import Base, registry
+from pop.schema.groups import CROSS_BASE_GROUPS, FACETS_BY_NAME
+from pop.schema.types import SECTION_LABELS, Field, S, T
+
+# Cross-base expert groups whose values are worth a "search this place" link.
+PLACE_GROUPS = ("commune", "departement", "region")
+_PLACE_CODES = {code: g.key for g in CROSS_BASE_GROUPS if g.key in PLACE_GROUPS for code in g.codes}
+
+
+def _as_list(value) -> list:
+    if value in (None, "", [], {}):
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value).strip()
+
+
+def title(base: Base, view: dict) -> str:
+    for code in base.title_fields:
+        values = [_text(v) for v in _as_list(view.get(code)) if _text(v)]
+        if values:
+            return ", ".join(values)
+    return view.get("REF", "")
+
+
+def subtitle(base: Base, view: dict) -> str:
+    shown = title(base, view)
+    parts = []
+    for code in base.subtitle_fields:
+        text = ", ".join(_text(v) for v in _as_list(view.get(code)) if _text(v))
+        if text and text != shown and text not in parts:
+            parts.append(text)
+    return " · ".join(parts)
+
+
+def ref_target(field: Field, ref: str) -> Base | None:
+    """The base a REF value of ``field`` points to: the only candidate, or the first whose REF
+    pattern matches (for fields that may point to several bases, or to any base)."""
+    candidates = registry.bases() if field.links_to == ("*",) else [registry.find(s) for s in field.links_to]
+    candidates = [b for b in candidates if b is not None]
+    if len(candidates) == 1:
+        return candidates[0]
+    for b in candidates:
+        if b.ref_regex.match(ref or ""):
+            return b
+    return None
+
+
+def notice_url(base: Base, ref: str) -> str:
+    return reverse("public:notice", args=[base.public_slug, ref])
+
+
+def search_url(**params) -> str:
+    return reverse("public:results") + "?" + urlencode(params)
+
+
+def value_link(base: Base, f: Field, value: str) -> str:
+    """URL worth attaching to one value: a facet search (author, domain, type…), a place search, or
+    the record a REF points to; "" when the value is plain text."""
+    if f.is_link:
+        target = ref_target(f, value)
+        return notice_url(target, value) if target else ""
+    if f.facet and f.facet in FACETS_BY_NAME:
+        return search_url(**{f.facet: value})
+    if f.code in _PLACE_CODES:
+        return search_url(q=f'"{value}"')
+    return ""
+
+
+def shown_fields(base: Base) -> list[Field]:
+    """Public fields shown in the sections: not deprecated, not structured (points, polygons,
+    objects: shown as a map or elsewhere), not images (shown in the media area), and not the
+    computed management flags (base name, producer, "contains an image"…), shown in the header."""
+    out = []
+    for f in base.public_fields:
+        if f.deprecated or f.type in (T.GEOPOINT, T.POLYGON, T.OBJECT) or f.code in base.image_fields:
+            continue
+        if f.inverse_of is not None:  # derived back-links: shown as linked records
+            continue
+        if f.computed and f.section is S.MANAGEMENT and f.type is not T.DATE:
+            continue
+        out.append(f)
+    return out
+
+
+def _values(base: Base, f: Field, raw) -> list[dict]:
+    out = []
+    for v in _as_list(raw):
+        text = _text(v)
+        if not text:
+            continue
+        if f.type is T.URL and text.startswith(("http://", "https://")):
+            out.append({"text": text, "url": text, "external": True})
+        elif f.type is T.EMAIL:
+            out.append({"text": text, "url": "", "email": True})
+        else:
+            out.append({"text": text, "url": value_link(base, f, text)})
+    return out
+
+
+def sections(base: Base, view: dict) -> list[dict]:
+    by_section: dict[S, list[dict]] = {}
+    for f in shown_fields(base):
+        values = _values(base, f, view.get(f.code))
+        if not values:
+            continue
+        by_section.setdefault(f.section, []).append(
+            {"code": f.code, "label": f.label, "multi": len(values) > 1, "values": values})
+    return [{"key": s.value, "label": SECTION_LABELS[s], "rows": by_section[s]} for s in S if s in by_section]
+
+
+def rights(base: Base, view: dict) -> list[dict]:
+    """Rights and credits: the base's rights fields that have a value, with their labels."""
+    out = []
+    for code in base.rights_fields:
+        f = base.field(code)
+        values = [_text(v) for v in _as_list(view.get(code)) if _text(v)]
+        if f and f.is_public and values:
+            out.append({"label": f.label, "values": values})
+    return out
+
+
+def facet_values(base: Base, view: dict, facet: str) -> list[str]:
+    """Values of the record's fields that feed a cross-base facet (e.g. "auteur")."""
+    out: list[str] = []
+    for f in base.public_fields:
+        if f.facet == facet:
+            out += [_text(v) for v in _as_list(view.get(f.code)) if _text(v) and _text(v) not in out]
+    return out
+
+
+def first_text(base: Base, view: dict, section: S) -> str:
+    """The longest plain-text value of a section (used as a short description)."""
+    best = ""
+    for f in base.public_fields:
+        if f.section is section and f.type is T.TEXT and not f.multi and f.weight > 0:
+            v = _text(view.get(f.code, "")) if view.get(f.code) else ""
+            if len(v) > len(best):
+                best = v
+    return best
