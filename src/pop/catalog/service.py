@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pop.catalog import bulksql
 from pop.catalog.computed import ComputeContext, compute, flags
 from pop.catalog.models import Link, Record, Revision
 from pop.catalog.validation import ERROR, Issue, check_record, clean_input, link_issue
@@ -323,38 +324,44 @@ class _Plan:
             return
         first = allocate_seq(len(todo))
         now = timezone.now()
+        ts = bulksql.db_datetime(now)
         was_deleted = [it.existing is not None and it.existing.is_deleted for it in todo]  # before status changes below
         creates, updates = [], []
         for n, it in enumerate(todo):
-            seq = first + n
-            it.result.seq = seq
-            producer = it.data.get("PRODUCTEUR", "")
-            if it.existing is None:
-                creates.append(Record(base=it.base.slug, ref=it.ref, data=it.data, producer=producer, status=Record.PUBLISHED,
-                                      created_at=now, updated_at=now, seq=seq))
-            else:
-                rec = it.existing
-                rec.data, rec.producer, rec.status, rec.updated_at, rec.seq = it.data, producer, Record.PUBLISHED, now, seq
-                updates.append(rec)
-        # Moving seq values around must never collide with the unique index: updates get their new
+            it.result.seq = first + n
+            (creates if it.existing is None else updates).append(it)
+        # Effect targets of the updated records' current links, read before the links are replaced
+        # (created records have no links yet).
+        old_targets = _link_targets_with_effects_items(updates)
+        # Moving seq values around must never collide with the unique index: writes get their new
         # (never used) numbers, which are all above every stored seq.
-        Record.objects.bulk_create(creates, batch_size=CHUNK)
-        if updates:
-            Record.objects.bulk_update(updates, ["data", "producer", "status", "updated_at", "seq"], batch_size=CHUNK)
-        recs = {(r.base, r.ref): r for r in creates + updates}
-        for it in todo:
-            it.result.record_id = recs[(it.base.slug, it.ref)].id
+        bulksql.insert("pop_record", ("base", "ref", "data", "producer", "status", "created_at", "updated_at", "seq"),
+                       [(it.base.slug, it.ref, bulksql.dumps(it.data), it.data.get("PRODUCTEUR", ""), Record.PUBLISHED, ts, ts,
+                         it.result.seq) for it in creates], json_columns=("data",))
+        if creates:
+            ids = bulksql.ids_by_seq(creates[0].result.seq, creates[-1].result.seq)
+            for it in creates:
+                it.result.record_id = ids[it.result.seq]
+        rows = []
+        for it in updates:
+            rec = it.existing
+            rec.data, rec.producer, rec.status, rec.updated_at, rec.seq = it.data, it.data.get("PRODUCTEUR", ""), Record.PUBLISHED, now, it.result.seq
+            it.result.record_id = rec.id
+            rows.append((bulksql.dumps(rec.data), rec.producer, rec.status, ts, rec.seq, rec.id))
+        bulksql.update("pop_record", ("data", "producer", "status", "updated_at", "seq"), rows, json_columns=("data",))
 
         # links: replace the outgoing links of every written record
-        old_targets = _link_targets_with_effects_items(todo)
-        Link.objects.filter(src_id__in=[it.result.record_id for it in todo if it.existing is not None]).delete()
+        if updates:
+            ids = [it.result.record_id for it in updates]
+            for i in range(0, len(ids), bulksql.READ_CHUNK):
+                Link.objects.filter(src_id__in=ids[i:i + bulksql.READ_CHUNK]).delete()
         links = []
         for it in todo:
+            rid = it.result.record_id
             for f in it.base.link_fields:
                 for pos, v in enumerate(_values(it.data.get(f.code))):
-                    links.append(Link(src_id=it.result.record_id, field=f.code, position=pos,
-                                      dst_base=_resolve_base(f, v), dst_ref=v))
-        Link.objects.bulk_create(links, batch_size=2000)
+                    links.append((rid, f.code, pos, _resolve_base(f, v), v))
+        bulksql.insert("pop_link", ("src_id", "field", "position", "dst_base", "dst_ref"), links)
 
         revisions = []
         for it, restoring in zip(todo, was_deleted):
@@ -364,11 +371,11 @@ class _Plan:
                 action, changes = Revision.RESTORE, {**(it.changes or {}), "__status__": [Record.DELETED, Record.PUBLISHED]}
             else:
                 action, changes = Revision.UPDATE, it.changes
-            revisions.append(Revision(record_id=it.result.record_id, seq=it.result.seq, action=action, at=now,
-                                      actor=act.name, user_id=act.user_id, channel=act.channel,
-                                      channel_ref=act.channel_ref, changes=changes))
-        Revision.objects.bulk_create(revisions, batch_size=CHUNK)
-        new_targets = _link_targets_with_effects_items(todo)
+            revisions.append((it.result.record_id, it.result.seq, action, ts, act.user_id, act.name, act.channel,
+                              act.channel_ref, bulksql.dumps(changes)))
+        bulksql.insert("pop_revision", ("record_id", "seq", "action", "at", "user_id", "actor", "channel", "channel_ref", "changes"),
+                       revisions, json_columns=("changes",))
+        new_targets = _effect_targets_of_data(todo)
         _touch(old_targets | new_targets, exclude={(it.base.slug, it.ref) for it in todo})
 
 
@@ -485,6 +492,25 @@ def _link_targets_with_effects_items(items: list[_Item]) -> set[tuple[str, str]]
     return out
 
 
+def _effect_targets_of_data(items: list[_Item]) -> set[tuple[str, str]]:
+    """Effect targets of the links the written records now hold, read from their data (the same
+    values and target bases as the Link rows just stored), plus the Joconde objects of written museums."""
+    out: set[tuple[str, str]] = set()
+    museo_ids = []
+    for it in items:
+        for code in EFFECT_FIELDS.get(it.base.slug, ()):
+            f = it.base.field(code)
+            if f is None or f not in it.base.link_fields:
+                continue
+            for v in _values(it.data.get(code)):
+                out.add((_resolve_base(f, v), v))
+        if it.base.slug == "museo" and it.result.record_id:
+            museo_ids.append(it.result.record_id)
+    for i in range(0, len(museo_ids), CHUNK):
+        out |= _link_targets_with_effects(registry.get("museo"), museo_ids[i:i + CHUNK])
+    return out
+
+
 def _touch(targets: set[tuple[str, str]], exclude: set[tuple[str, str]]) -> None:
     """Recompute the computed fields of records whose derived view changed and give them a new seq,
     so that every follower (index, OAI, dumps) picks the change up. No revision: their own data did not change."""
@@ -492,26 +518,24 @@ def _touch(targets: set[tuple[str, str]], exclude: set[tuple[str, str]]) -> None
     if not targets:
         return
     by_base: dict[str, list[str]] = defaultdict(list)
-    for b, r in targets:
+    for b, r in sorted(targets):
         by_base[b].append(r)
-    recs: list[Record] = []
+    rows: list[tuple] = []
     for slug, refs in by_base.items():
-        for i in range(0, len(refs), CHUNK):
-            recs += list(Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK], status=Record.PUBLISHED))
-    if not recs:
+        rows += bulksql.select_in("SELECT id, base, ref, data FROM pop_record WHERE status = %s AND base = %s AND ref",
+                                  [Record.PUBLISHED, slug], refs)
+    if not rows:
         return
+    recs = [(rid, base, ref, bulksql.loads(data)) for rid, base, ref, data in rows]
     ctx = ComputeContext(today=datetime.now(PARIS).strftime("%Y-%m-%d"))
-    ctx.museums = museums({r.data.get("MUSEO") for r in recs if r.base == "joconde"} - {None, ""})
-    ctx.memoire_images = memoire_images([(r.base, r.ref) for r in recs if registry.get(r.base).image_fields == ("MEMOIRE",)])
+    ctx.museums = museums({d.get("MUSEO") for _i, b, _r, d in recs if b == "joconde"} - {None, ""})
+    ctx.memoire_images = memoire_images([(b, r) for _i, b, r, _d in recs if registry.get(b).image_fields == ("MEMOIRE",)])
     first = allocate_seq(len(recs))
-    now = timezone.now()
+    ts = bulksql.db_datetime(timezone.now())
     changed = []
-    for n, rec in enumerate(recs):
-        base = registry.get(rec.base)
-        data = dict(rec.data)
+    for n, (rid, slug, _ref, data) in enumerate(recs):
         dmaj = data.get("DMAJ")
-        compute(base, data, ctx, created=False)
+        compute(registry.get(slug), data, ctx, created=False)
         data["DMAJ"] = dmaj or data.get("DMAJ")
-        rec.data, rec.seq, rec.updated_at = data, first + n, now
-        changed.append(rec)
-    Record.objects.bulk_update(changed, ["data", "seq", "updated_at"], batch_size=CHUNK)
+        changed.append((bulksql.dumps(data), first + n, ts, rid))
+    bulksql.update("pop_record", ("data", "seq", "updated_at"), changed, json_columns=("data",))

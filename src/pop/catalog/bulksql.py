@@ -1,0 +1,86 @@
+"""Raw batch SQL for the write service's hot path (SQLite and PostgreSQL).
+
+The ORM's bulk_create/bulk_update build one model instance per row, serialise JSON with the
+standard library and (bulk_update) generate CASE WHEN statements; on millions of rows that is most
+of the write time. These helpers send plain tuples: ``executemany`` on SQLite (one prepared
+statement), multi-row ``VALUES`` on PostgreSQL; JSON is encoded with orjson. Only the write
+service (``pop.catalog.service``) calls them.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import orjson
+from django.db import connection
+
+PG_ROWS = 500          # rows per multi-row INSERT on PostgreSQL
+READ_CHUNK = 2000      # values per IN (...) list
+
+
+def dumps(value) -> str | None:
+    """JSON text of a value (None stays SQL NULL)."""
+    if value is None:
+        return None
+    return orjson.dumps(value).decode()
+
+
+def loads(value):
+    """A JSON column value as read by a raw cursor (text on SQLite; text or already decoded on PostgreSQL)."""
+    if value is None or isinstance(value, (dict, list)):
+        return value
+    return orjson.loads(value)
+
+
+def db_datetime(dt):
+    return connection.ops.adapt_datetimefield_value(dt)
+
+
+def _placeholders(columns: Sequence[str], json_columns: set[str]) -> str:
+    pg = connection.vendor == "postgresql"
+    return "(" + ", ".join("%s::jsonb" if pg and c in json_columns else "%s" for c in columns) + ")"
+
+
+def insert(table: str, columns: Sequence[str], rows: list[tuple], json_columns: Iterable[str] = ()) -> None:
+    """INSERT many rows (JSON columns must already be text, see ``dumps``)."""
+    if not rows:
+        return
+    json_columns = set(json_columns)
+    cols = ", ".join(columns)
+    one = _placeholders(columns, json_columns)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            for i in range(0, len(rows), PG_ROWS):
+                part = rows[i:i + PG_ROWS]
+                cur.execute(f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(part)),
+                            [v for row in part for v in row])
+        else:
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES {one}", rows)
+
+
+def update(table: str, columns: Sequence[str], rows: list[tuple], json_columns: Iterable[str] = ()) -> None:
+    """UPDATE table SET columns… WHERE id = last value of each row."""
+    if not rows:
+        return
+    json_columns = set(json_columns)
+    pg = connection.vendor == "postgresql"
+    sets = ", ".join(f"{c} = %s::jsonb" if pg and c in json_columns else f"{c} = %s" for c in columns)
+    with connection.cursor() as cur:
+        cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+
+
+def ids_by_seq(first: int, last: int) -> dict[int, int]:
+    """seq -> record id for the records holding seq numbers first..last."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT seq, id FROM pop_record WHERE seq BETWEEN %s AND %s", [first, last])
+        return dict(cur.fetchall())
+
+
+def select_in(sql: str, params: list, values: list, suffix: str = "") -> list[tuple]:
+    """Run ``sql`` + ``IN (values…)`` + suffix in chunks; returns all rows."""
+    out: list[tuple] = []
+    with connection.cursor() as cur:
+        for i in range(0, len(values), READ_CHUNK):
+            part = values[i:i + READ_CHUNK]
+            cur.execute(f"{sql} IN ({', '.join(['%s'] * len(part))}){suffix}", [*params, *part])
+            out += cur.fetchall()
+    return out
