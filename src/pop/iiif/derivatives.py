@@ -124,16 +124,16 @@ def build(key: str) -> None:
     stat = src.stat()
     facts = safety.check_image_file(src, decode=False)
     try:
-        img = prepare(safety.load(src, facts.format, fail_on="error"))
+        img = prepare(safety.load(src, facts.format, fail_on="error", revalidate=True))
         pyr = pyramid_path(key)
         tmp = _atomic_target(pyr, ".tif")
         try:
             img.tiffsave(str(tmp), tile=True, tile_width=TILE, tile_height=TILE, pyramid=True,
                          compression="jpeg", Q=85, bigtiff=img.width * img.height > 200_000_000)
             levels = []
-            first = pyvips.Image.tiffload(str(tmp))
+            first = pyvips.Image.tiffload(str(tmp), revalidate=True)
             for page in range(first.get("n-pages") if "n-pages" in first.get_fields() else 1):
-                lvl = pyvips.Image.tiffload(str(tmp), page=page)
+                lvl = pyvips.Image.tiffload(str(tmp), page=page, revalidate=True)
                 levels.append([lvl.width, lvl.height])
             thumb = pyvips.Image.thumbnail(str(tmp), THUMB_SIZE, height=THUMB_SIZE, size="down")
             tp = thumb_path(key)

@@ -227,9 +227,9 @@ def open_level(level: Level) -> pyvips.Image:
             _open_cache.move_to_end(key)
             return img
     if level.path.endswith(".tif"):
-        img = pyvips.Image.tiffload(level.path, page=level.page, access="random", fail_on="none")
+        img = pyvips.Image.tiffload(level.path, page=level.page, access="random", fail_on="none", revalidate=True)
     elif level.path.endswith(".jpg"):
-        img = pyvips.Image.jpegload(level.path, access="random", fail_on="none")
+        img = pyvips.Image.jpegload(level.path, access="random", fail_on="none", revalidate=True)
     else:
         raise IIIFError(500, "niveau d'image illisible")
     with _open_lock:

@@ -83,7 +83,8 @@ def _check(source: Path | bytes, size: int, head: bytes, decode: bool) -> ImageF
     if fmt is None:
         raise UnsafeImage("Le fichier n'est pas une image JPEG, PNG, TIFF ou WebP (contenu non reconnu).")
     try:
-        img = load(source, fmt, access="sequential", fail_on="error")
+        img = load(source, fmt, access="sequential", fail_on="error",
+                   **({} if isinstance(source, (bytes, bytearray)) else {"revalidate": True}))
     except pyvips.Error:
         raise UnsafeImage("Le fichier image est corrompu ou illisible.") from None
     if img.width <= 0 or img.height <= 0:

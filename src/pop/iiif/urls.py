@@ -10,4 +10,5 @@ urlpatterns = [
     re_path(r"^3/(?P<rest>.+)$", views.dispatch, name="image"),
     path("collection/search", views_presentation.search_collection, name="search-collection"),
     path("collection/basket", views_presentation.basket_collection, name="basket-collection"),
+    path("viewer/<str:base>/<str:ref>", views_presentation.viewer_page, name="viewer"),
 ]

@@ -154,3 +154,18 @@ def basket_collection(request: HttpRequest) -> HttpResponse:
         return _error(request, "invalid_parameter", str(exc))
     return _paged(request, "Panier POP", len(pairs), page, lambda off, size: pairs[off:off + size],
                   f"{len(pairs)} notice(s)")
+
+
+@require_http_methods(["GET", "HEAD"])
+def viewer_page(request: HttpRequest, base: str, ref: str) -> HttpResponse:
+    """A page with only the deep-zoom viewer of one record (also used by the browser tests)."""
+    from django.shortcuts import render
+
+    found = presentation.record_view(base, ref)
+    if found is None:
+        return render(request, "iiif/viewer_missing.html", {"base": base, "ref": ref}, status=404)
+    b, view = found
+    urls = _urls(request)
+    return render(request, "iiif/viewer_page.html", {
+        "title": presentation.title(b, view), "record_base": b.slug, "ref": ref,
+        "notice_url": urls.notice_page(b, ref)})

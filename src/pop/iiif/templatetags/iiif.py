@@ -29,3 +29,11 @@ def iiif_manifest_url(base, ref):
 @register.simple_tag
 def iiif_info_url(key):
     return urls_helpers.iiif_info_url(key or "")
+
+
+@register.simple_tag(takes_context=True)
+def iiif_manifest_absolute_url(context, base, ref):
+    """Absolute manifest URL (IIIF clients and drag-and-drop need absolute URLs)."""
+    path = urls_helpers.iiif_manifest_url(base, ref)
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
