@@ -129,3 +129,24 @@ def test_wrong_method_and_unknown_route(client, db):
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     r = client.get("/api/search/nothing-here")
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_route"
+
+
+def test_size_cap_is_configurable(client, empty_index, settings):
+    settings.POP_SEARCH_MAX_SIZE = 5
+    assert client.get("/api/search/simple?size=5").status_code == 200
+    started = time.perf_counter()
+    error = check_400(client.get("/api/search/simple?size=6"), started)
+    assert error["code"] == "limit_exceeded" and "5" in error["message"]
+    body = json.dumps({"crits": [RULE], "size": 6})
+    assert client.post("/api/search/advanced", data=body, content_type="application/json").status_code == 400
+
+
+def test_head_and_cors_on_every_get_route(client, indexed):
+    for url in ("/api/search/simple", "/api/search/facets", "/api/search/map", "/api/search/advanced-fields/diffusion",
+                "/api/notices/merimee/PA00078014", "/api/notices/merimee/PA00078014/public", "/api/openapi.json",
+                "/api/docs"):
+        for r in (client.get(url), client.head(url)):
+            assert r.status_code == 200, url
+            assert r["Access-Control-Allow-Origin"] == "*" and "Access-Control-Allow-Credentials" not in r
+        r = client.options(url)
+        assert r.status_code == 204 and "GET" in r["Access-Control-Allow-Methods"]

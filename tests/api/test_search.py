@@ -73,7 +73,8 @@ def test_source_keeps_native_shapes_authors_and_coordinates(client, indexed):
 
 
 def test_restricted_fields_neither_returned_nor_searchable(client, indexed):
-    for url in ("/api/search/simple?size=100", "/api/search/facets?facet_size=500"):
+    for url in ("/api/search/simple?size=100", "/api/search/facets?facet_size=500", "/api/search/map?zoom=10",
+                "/api/search/advanced-fields/diffusion"):
         body = client.get(url).content.decode()
         assert "HISTORIQUE" not in body
         for secret in secret_strings():

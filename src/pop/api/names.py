@@ -63,22 +63,25 @@ def api_facet_key(name: str) -> str:
 
 # --- sorts ----------------------------------------------------------------------------------------
 
-# POP sorts by index field; each engine sort answers for the fields it orders by. Titles and periods
-# come from the registry (title fields of each base, the "titre"/"periode" field groups).
+# POP sorts by index field; each engine sort answers for the fields it orders by: the title field of
+# each base (the engine's "title" is the record's display title), the fields of the "periode" group
+# (the engine's "date" is the record's year range), REF, and DMAJ (last modification).
 @lru_cache(maxsize=1)
 def sort_names() -> dict[str, str]:
     out = {"_score": "relevance", "_id": "ref", "REF": "ref", "DMAJ": "modified", "POP_DATE": "date"}
     for base in registry.bases():
-        for code in base.title_fields:
-            out.setdefault(code, "title")
-    for code in GROUPS_BY_KEY["titre"].codes:
-        out.setdefault(code, "title")
+        if base.title_fields:
+            out.setdefault(base.title_fields[0], "title")
     for code in GROUPS_BY_KEY["periode"].codes:
         out.setdefault(code, "date")
     from pop.search.interface import SORTS
     for name in SORTS:  # the engine's own names are accepted as they are
         out.setdefault(name, name)
     return out
+
+
+def _shown() -> str:
+    return ", ".join(["_score", *sorted(f"{k}.keyword" for k in sort_names() if k.isupper())])
 
 
 def engine_sort(criteria: list[tuple[str, str]]) -> tuple[str, str | None]:
@@ -90,8 +93,7 @@ def engine_sort(criteria: list[tuple[str, str]]) -> tuple[str, str | None]:
     resolved = []
     for field, order in criteria:
         if field not in names:
-            shown = ", ".join(f"{k}.keyword" if k.isupper() else k for k in sorted(names) if not k.islower())
-            raise ApiError(f"Tri impossible sur « {field} ». Tris possibles : {shown}.", "invalid_sort")
+            raise ApiError(f"Tri impossible sur « {field} ». Tris possibles : {_shown()}.", "invalid_sort")
         resolved.append((names[field], order))
     first, *rest = resolved
     if any(name not in ("ref", "relevance") or name == first[0] for name, _ in rest):
