@@ -25,7 +25,7 @@ YEAR_NONE = 99999
 @dataclass(frozen=True)
 class BasePlan:
     base: Base
-    fields: tuple                 # (code, type, is_text)
+    info: dict                    # code -> (type, is_text, t_ field or None, facet or None)
     weight_of: dict               # code -> t_ field name
     facet_of: dict                # code -> facet name (terms facets)
     regions: tuple
@@ -38,9 +38,11 @@ class BasePlan:
 @lru_cache(maxsize=None)
 def plan(slug: str) -> BasePlan:
     base = registry.get(slug)
-    fields = tuple((f.code, f.type, S.is_text_code(f.code)) for f in expert_fields(base))
+    weight_of = {c: S.weight_field(w) for c, w in searchable_fields(base)}
+    facet_of = {f.code: f.facet for f in base.public_fields if f.facet}
+    info = {f.code: (f.type, S.is_text_code(f.code), weight_of.get(f.code), facet_of.get(f.code)) for f in expert_fields(base)}
     return BasePlan(
-        base=base, fields=fields,
+        base=base, info=info,
         weight_of={c: S.weight_field(w) for c, w in searchable_fields(base)},
         facet_of={f.code: f.facet for f in base.public_fields if f.facet},
         regions=GROUPS_BY_KEY["region"].codes_for(base),
@@ -85,15 +87,20 @@ def department(value: str) -> tuple[str, str] | None:
     return DEPARTMENTS[code] if code else None
 
 
-def cell(lat: float, lon: float, zoom: int) -> int:
-    """Web-Mercator grid cell id at ``zoom`` (8 × 8 cells per map tile)."""
-    level = zoom + 3
+def cell(lat: float, lon: float) -> int:
+    """Morton (Z-order) code of the Web-Mercator grid cell holding the point at the deepest level:
+    the cell at zoom z is the code's top 2·(z+3) bits, so one fast field serves every zoom
+    (clusters = a histogram of the code with interval 4**(18 - z))."""
+    level = S.CELL_BITS
     n = 1 << level
     x = min(n - 1, max(0, int((lon + 180.0) / 360.0 * n)))
     lat = max(-85.05, min(85.05, lat))
     r = math.radians(lat)
     y = min(n - 1, max(0, int((1.0 - math.log(math.tan(r) + 1.0 / math.cos(r)) / math.pi) / 2.0 * n)))
-    return x * n + y
+    code = 0
+    for bit in range(level - 1, -1, -1):
+        code = (code << 2) | (((x >> bit) & 1) << 1) | ((y >> bit) & 1)
+    return code
 
 
 def geopoint(view: dict) -> tuple[float, float] | None:
@@ -137,12 +144,15 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
     ref = view.get("REF", "")
     doc: dict = {"key": f"{slug}/{ref}", "base": slug}
     has = []
+    grams: dict[str, str] = {}
     text: dict[str, list] = {}
     facets: dict[str, list] = {}
-    for code, typ, is_text in p.fields:
-        raw = view.get(code)
-        if raw in (None, "", [], {}):
+    info = p.info
+    for code, raw in view.items():
+        fi = info.get(code)
+        if fi is None or raw in (None, "", [], {}):
             continue
+        typ, is_text, wf, fc = fi
         if typ is T.GEOPOINT:
             if geopoint(view):
                 has.append(code)
@@ -155,30 +165,32 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
             short = [v[:KW_MAX] for v in vals]
             doc[f"x_{code}"] = short
             doc[f"s_{code}"] = short
-            doc[f"g_{code}"] = trigram_text(vals)
+            grams[code] = trigram_text(vals)
         nums = []
         for v in vals:
+            if not (v[0].isdigit() or v[0] == "-"):
+                continue
             if typ is T.DATE:
                 b = date_bounds(v)
                 if b:
                     nums.append(float(b[0]))
             else:
                 n = number(v)
-                if n is None:
-                    b = date_bounds(v) if len(v) >= 8 else None
+                if n is None and len(v) >= 8:
+                    b = date_bounds(v)
                     if b:
                         n = float(b[0])
                 if n is not None:
                     nums.append(n)
         if nums:
             doc[f"n_{code}"] = nums
-        wf = p.weight_of.get(code)
         if wf:
             text.setdefault(wf, []).extend(vals)
-        fc = p.facet_of.get(code)
         if fc:
             facets.setdefault(fc, []).extend(vals)
     doc["has"] = has
+    if grams:
+        doc["g"] = grams
     for wf, vals in text.items():
         doc[wf] = vals
     for fc, vals in facets.items():
@@ -192,8 +204,7 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
     doc["f_geolocalisation"] = ["oui" if pt else "non"]
     if pt:
         doc["lat"], doc["lon"] = pt
-        for z in S.CELL_ZOOMS:
-            doc[f"cell_{z}"] = cell(pt[0], pt[1], z)
+        doc["cell"] = cell(pt[0], pt[1])
     # place hierarchy region → department → commune
     depts = [d for d in (department(v) for c in p.departments for v in _str_values(view.get(c))) if d]
     regions = [v for c in p.regions for v in _str_values(view.get(c))]

@@ -32,8 +32,8 @@ FACET_SCAN = 20_000   # values read when a facet is searched by substring
 
 
 class IndexUnavailable(QueryError):
-    def __init__(self):
-        super().__init__("L'index de recherche n'est pas encore construit (lancer « pop index sync »).", "index_unavailable")
+    def __init__(self, message: str = "L'index de recherche n'est pas encore construit (lancer « pop index sync »)."):
+        super().__init__(message, "index_unavailable")
 
 
 # ---- the live index, per process ------------------------------------------------------------
@@ -50,6 +50,8 @@ class Reader:
         gen = store.current_gen()
         if gen is None:
             raise IndexUnavailable()
+        if store.outdated(gen):
+            raise IndexUnavailable("L'index de recherche est en cours de reconstruction (schéma modifié).")
         try:
             cp_mtime = (gen / "checkpoint.json").stat().st_mtime_ns
         except FileNotFoundError:

@@ -12,7 +12,7 @@ the rule to one base. Only public, queryable fields of the registry are accepted
 How each operator is answered (no operator walks the whole index):
 - ``==`` / ``!=``          term of the keyword form ``x_CODE`` (lower case, accents folded);
 - ``^``                    prefix automaton on ``x_CODE`` (walks only the matching branch of the term dictionary);
-- ``*`` / ``!*``           phrase of consecutive trigrams on ``g_CODE`` (needles of 3+ characters): a few
+- ``*`` / ``!*``           phrase of consecutive trigrams on ``g.CODE`` (needles of 3+ characters): a few
                            posting-list intersections, whatever the number of records. Needles of 1–2
                            characters fall back to a regular expression on ``x_CODE``'s term dictionary.
 - ``===`` / ``!==``        term of the strict form ``s_CODE``; ``===^`` prefix automaton on ``s_CODE``;
@@ -159,6 +159,13 @@ def _bounds(value: str, codes) -> tuple[float, float] | None:
     return (float(b[0]), float(b[1])) if b else None
 
 
+def _gram_query(code: str, grams: list[str]) -> tantivy.Query:
+    schema = S.build_schema()
+    if len(grams) == 1:
+        return tantivy.Query.term_query(schema, f"g.{code}", grams[0])
+    return tantivy.Query.phrase_query(schema, f"g.{code}", grams)
+
+
 def _positive(op: str, code: str, value: str) -> tantivy.Query:
     schema = S.build_schema()
     text_ok = S.is_text_code(code)
@@ -192,15 +199,12 @@ def _positive(op: str, code: str, value: str) -> tantivy.Query:
     if op == "*":
         if not grams:
             return tantivy.Query.regex_query(schema, f"x_{code}", ".*" + regex_escape(kw(value)) + ".*")
-        return tantivy.Query.term_query(schema, f"g_{code}", grams[0]) if len(grams) == 1 else \
-            tantivy.Query.phrase_query(schema, f"g_{code}", grams)
+        return _gram_query(code, grams)
     if op == "===*":
         exact = tantivy.Query.regex_query(schema, f"s_{code}", ".*" + regex_escape(value.strip()) + ".*")
         if not grams:
             return exact
-        cand = (tantivy.Query.term_query(schema, f"g_{code}", grams[0]) if len(grams) == 1
-                else tantivy.Query.phrase_query(schema, f"g_{code}", grams))
-        return tantivy.Query.boolean_query([(Occur.Must, cand), (Occur.Must, exact)])
+        return tantivy.Query.boolean_query([(Occur.Must, _gram_query(code, grams)), (Occur.Must, exact)])
     raise QueryError(f"Opérateur inconnu : « {op} ».", "unknown_operator")
 
 

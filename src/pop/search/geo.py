@@ -1,9 +1,11 @@
 """Map: bounding-box filter and server-side clustering for any simple or expert query.
 
-Every geolocated record carries, per zoom level z (0–18), the id of its Web-Mercator grid cell
-(8 × 8 cells per 256-pixel map tile, so about 32 pixels per cell) in the fast field ``cell_<z>``.
-Clustering is one Tantivy terms aggregation on ``cell_<z>`` with ``stats`` sub-aggregations on
-``lat``/``lon``: cluster centre = mean position of its records, bbox = their extent.
+Every geolocated record carries the Morton (Z-order) code of its Web-Mercator grid cell at the
+deepest level in the fast field ``cell`` (see ``documents.cell``). The cell at zoom z (8 × 8 cells
+per 256-pixel tile, about 32 pixels per cell) is the code's top bits, so clustering at any zoom is
+one Tantivy histogram aggregation on ``cell`` with interval 4**(18 − z) and ``stats``
+sub-aggregations on ``lat``/``lon``: cluster centre = mean position of its records, bbox = their
+extent. Empty cells are never materialised (``min_doc_count`` 1).
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from pop.search import schema as S
 from pop.search.interface import ExpertQuery, QueryError, SimpleQuery
 
 RECORDS_MAX = 300      # below this many records in the box, the records themselves are returned
-CLUSTERS_MAX = 20_000
 
 
 def map_clusters(query: SimpleQuery | ExpertQuery, bbox=None, zoom: int = 5) -> dict:
@@ -35,9 +36,14 @@ def map_clusters(query: SimpleQuery | ExpertQuery, bbox=None, zoom: int = 5) -> 
     q = engine.combine(main, filters)
     index, _version = engine.reader.get()
     searcher = index.searcher()
-    res = searcher.aggregate(q, {"cells": {"terms": {"field": f"cell_{zoom}", "size": CLUSTERS_MAX},
-                                           "aggs": {"lat": {"stats": {"field": "lat"}},
-                                                    "lon": {"stats": {"field": "lon"}}}}})
+    interval = float(4 ** (max(S.CELL_ZOOMS) - zoom))
+    try:
+        res = searcher.aggregate(q, {"cells": {"histogram": {"field": "cell", "interval": interval, "min_doc_count": 1},
+                                               "aggs": {"lat": {"stats": {"field": "lat"}},
+                                                        "lon": {"stats": {"field": "lon"}}}}})
+    except ValueError as exc:
+        raise QueryError("Trop de groupes à afficher à ce niveau de zoom : restreindre la zone (bbox).",
+                         "too_many_clusters", "bbox") from exc
     clusters, total = [], 0
     for b in res["cells"]["buckets"]:
         la, lo = b["lat"], b["lon"]

@@ -3,13 +3,13 @@
 Per public, queryable field code (``pop.schema.groups.expert_fields`` of every base):
   ``x_CODE``  keyword form (``kw``: lower case, accent folded)   ==  ^  !=  (and facet filters by field)
   ``s_CODE``  strict form (``raw``)                               === ===^ !== ===* !==*
-  ``g_CODE``  trigrams of the keyword form (``tri``)              *  !*
+  ``g.CODE``  trigrams of the keyword form (``tri``, one JSON field) *  !*
   ``n_CODE``  number / date (YYYYMMDD) as f64, when values parse  >= <= > <
 The ``s_`` form is also a fast field for codes that feed a facet (aggregations by field code).
 Full text: one ``t_<weight>`` field per distinct weight of ``searchable_fields`` (boosted by it).
 Cross-base core: ``key`` (base/REF), ``base``, ``ref``, facets ``f_<facet>`` (terms facets of
 ``FACETS``, plus ``f_lieu1..3`` for the region → department → commune hierarchy), ``has`` (codes
-present, for ∃), ``year_lo``/``year_hi``, ``lat``/``lon`` and map cells ``cell_<zoom>``, sort keys
+present, for ∃), ``year_lo``/``year_hi``, ``lat``/``lon`` and the map cell ``cell`` (Morton code), sort keys
 ``o_<sort>``, and the stored public view ``src``.
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pop.schema.groups import FACETS, expert_fields, searchable_fields
 from pop.schema.types import T
 
 SORT_FIELDS = ("title", "ref", "date", "modified")
-CELL_ZOOMS = tuple(range(0, 19))    # map zoom levels with a precomputed cell id
+CELL_ZOOMS = tuple(range(0, 19))    # map zoom levels answered by the Morton cell code
+CELL_BITS = max(CELL_ZOOMS) + 3     # grid level of the stored code (8 × 8 cells per tile at the deepest zoom)
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +64,19 @@ def has_numeric(code: str) -> bool:
     return True  # every code may hold numbers / dates (text values that parse are indexed too)
 
 
+LAYOUT = 3   # bump when the document layout changes without the registry changing
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Identifies the schema and document layout: an index with another fingerprint is rebuilt."""
+    import hashlib
+    spec = repr((LAYOUT, sorted((c, sorted(t.value for t in ts)) for c, ts in field_codes().items()), weights(),
+                 sorted(facet_field_codes()), terms_facets(), CELL_ZOOMS,
+                 sorted((b.slug, f.code, f.weight, f.facet, f.visibility.value) for b, f in registry.all_fields())))
+    return hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
@@ -70,6 +84,9 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("base", stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("has", tokenizer_name="raw", index_option="basic")
     sb.add_bytes_field("src", stored=True)
+    # trigrams of every text code in one JSON field ("g.TICO"): one field entry per document
+    # instead of one per code makes indexing about 1.5 times faster.
+    sb.add_json_field("g", tokenizer_name="tri", index_option="position")
     for w in weights():
         sb.add_text_field(weight_field(w), tokenizer_name="fr", index_option="position")
     for code in sorted(field_codes()):
@@ -77,7 +94,6 @@ def build_schema() -> tantivy.Schema:
         if is_text_code(code):
             sb.add_text_field(f"x_{code}", tokenizer_name="kw", index_option="basic")
             sb.add_text_field(f"s_{code}", tokenizer_name="raw", index_option="basic", fast=fast)
-            sb.add_text_field(f"g_{code}", tokenizer_name="tri", index_option="position")
         sb.add_float_field(f"n_{code}", indexed=True)
     for name in terms_facets():
         sb.add_text_field(f"f_{name}", tokenizer_name="raw", index_option="basic", fast=True)
@@ -87,8 +103,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_integer_field("year_hi", indexed=True, fast=True)
     sb.add_float_field("lat", indexed=True, fast=True)
     sb.add_float_field("lon", indexed=True, fast=True)
-    for z in CELL_ZOOMS:
-        sb.add_unsigned_field(f"cell_{z}", fast=True)
+    sb.add_unsigned_field("cell", fast=True)
     for s in SORT_FIELDS:
         sb.add_text_field(f"o_{s}", tokenizer_name="raw", index_option="basic", fast=True)
     return sb.build()

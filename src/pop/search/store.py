@@ -24,6 +24,7 @@ generation (Tantivy's writer lock): ``pop serve`` runs one follower (``pop index
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -31,6 +32,7 @@ import shutil
 import time
 from pathlib import Path
 
+import orjson
 import tantivy
 from django.conf import settings
 
@@ -38,7 +40,7 @@ from pop.catalog.models import Record
 from pop.catalog.reading import read_records
 from pop.schema import V
 from pop.search import documents
-from pop.search.schema import build_schema
+from pop.search.schema import build_schema, fingerprint
 from pop.search.text import analyzers
 
 BATCH = 1000
@@ -84,7 +86,15 @@ def new_gen() -> Path:
     root().mkdir(parents=True, exist_ok=True)
     gen = root() / f"gen-{time.time_ns()}"
     gen.mkdir()
+    (gen / "schema.txt").write_text(fingerprint())
     return gen
+
+
+def gen_fingerprint(gen: Path) -> str | None:
+    try:
+        return (gen / "schema.txt").read_text().strip()
+    except FileNotFoundError:
+        return None
 
 
 def open_index(gen: Path) -> tantivy.Index:
@@ -136,7 +146,10 @@ class GenWriter:
             for r in records:
                 self.writer.delete_documents_by_term("key", f"{r.base}/{r.ref}")
         for r, view in zip(published, views):
-            self.writer.add_document(tantivy.Document.from_dict(documents.build(r.base, r.id, view, r.updated_at), self.schema))
+            # JSON (orjson, then parsed in Rust) costs less than building a tantivy.Document in Python
+            doc = documents.build(r.base, r.id, view, r.updated_at)
+            doc["src"] = base64.b64encode(doc["src"]).decode()
+            self.writer.add_json(orjson.dumps(doc).decode())
 
     def commit(self, seq: int) -> None:
         self.writer.commit()
@@ -165,7 +178,15 @@ class GenWriter:
         return done
 
 
+def outdated(gen: Path | None) -> bool:
+    """True when the generation was built for another schema (registry or layout changed)."""
+    return gen is not None and gen_fingerprint(gen) != fingerprint()
+
+
 def sync(batch: int = BATCH) -> int:
+    """Applies pending changes; rebuilds first when the live index has an outdated schema."""
+    if outdated(current_gen()):
+        return rebuild()["records"]
     gen = ensure_current()
     w = GenWriter(gen, heap=64_000_000, threads=1)
     try:
@@ -227,6 +248,13 @@ def follow(interval: float = 0.5, stop=lambda: False, log=print) -> None:
     while not stop():
         try:
             gen = ensure_current()
+            if outdated(gen):
+                if w is not None:
+                    w.close()
+                    w = None
+                log("index : schéma modifié, reconstruction")
+                rebuild()
+                continue
             if w is None or w.gen != gen:
                 if w is not None:
                     w.close()
