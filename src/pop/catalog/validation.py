@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pop.catalog import geo
 from pop.referentials.geography import DEPARTMENTS, REGIONS, insee_department, normalize_dpt
@@ -267,8 +268,9 @@ def _location_rules(base: Base, data: dict) -> list[Issue]:
     return issues
 
 
-# REF prefixes a Mémoire LBASE value may start with: the link targets' producer prefixes.
+@lru_cache(maxsize=1)
 def _lbase_prefixes() -> tuple[str, ...]:
+    """REF prefixes a Mémoire LBASE value may start with: the link targets' producer prefixes."""
     from pop.catalog.producers import SEED  # local import: producers imports the registry only
 
     return tuple(sorted({p for _label, b, ps in SEED if b in ("merimee", "palissy", "autor") for p in ps}, key=len, reverse=True))
