@@ -42,7 +42,10 @@ DISPLAY_KEYS = {"view", "sort", "order", "size", "page", "apres", "zone", "z"}
 
 
 def _clean(value: str, messages: list, what: str) -> str:
-    value = "".join(ch for ch in value if ch.isprintable() or ch in "\t ").strip()
+    cleaned = "".join(ch for ch in value if ch.isprintable() or ch in "\t ").strip()
+    if cleaned != value.strip():
+        messages.append(f"{what} contenait des caractères invisibles ou de contrôle : ils ont été retirés.")
+    value = cleaned
     if len(value) > MAX_VALUE_LENGTH:
         messages.append(f"{what} était trop long : il a été réduit à {MAX_VALUE_LENGTH} caractères.")
         value = value[:MAX_VALUE_LENGTH]
