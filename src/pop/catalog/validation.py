@@ -209,6 +209,10 @@ def check_record(base: Base, data: dict) -> list[Issue]:
                     issues.append(_warn(field, f"{field.code}_INVALID_EMAIL", f"« {v[:60]} » n'est pas une adresse électronique"))
         elif field.type is T.URL:
             issues += _url_warnings(field, values)
+        elif field.type is T.DATE and field.settable:
+            for v in values:
+                if not any(c.isdigit() for c in v):
+                    issues.append(_warn(field, f"{field.code}_INVALID_DATE", f"« {v[:60]} » ne contient aucune date"))
         elif field.type is T.GEOPOINT and field.settable and geo.is_valid(value) and not geo.in_france(value):
             issues.append(_warn(field, f"{field.code}_NOT_IN_FRANCE",
                                 f"position (latitude {value['lat']}, longitude {value['lon']}) hors de France"))
