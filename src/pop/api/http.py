@@ -59,8 +59,11 @@ def api_view(*methods: str):
                 return response
             try:
                 response = view(request, *args, **kwargs)
-            except (ApiError, QueryError) as exc:  # the engine's refusals are client errors too
-                return error_response(exc.code, exc.message, getattr(exc, "status", 400))
+            except ApiError as exc:
+                return error_response(exc.code, exc.message, exc.status)
+            except QueryError as exc:  # the engine's refusals are client errors, except a missing index
+                status = 503 if exc.code == "index_unavailable" else 400
+                return error_response(exc.code, exc.message, status)
             return add_cors_headers(response)
         return wrapper
     return decorate
