@@ -123,11 +123,12 @@ def save(base: str, data: dict, *, actor=None, channel: str = "manual", channel_
     return save_many([(base, data)], actor=actor, channel=channel, channel_ref=channel_ref, mode=mode)[0]
 
 
-def save_many(items: Iterable[tuple[str, dict]], *, actor=None, channel: str = "manual", channel_ref: str = "",
+def save_many(items: Iterable, *, actor=None, channel: str = "manual", channel_ref: str = "",
               mode: str = "upsert", dry_run: bool = False) -> list[ItemResult]:
     """Validate and write a batch atomically. ``mode``: upsert | create | update.
 
     ``dry_run=True`` validates and reports (created/updated/unchanged + issues) without writing.
+    ``items`` are (base, data) pairs or ``Cleaned`` items from ``clean_items``.
     """
     act = _actor(actor, channel, channel_ref)
     plan = _Plan(list(items), mode)
@@ -195,6 +196,32 @@ def restore_revision(base: str, ref: str, *, seq: int, actor=None) -> ItemResult
     return result
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    """One input item already typed by ``clean_input`` (see ``clean_items``); ``save_many`` accepts
+    these in place of (base, raw) pairs and runs every other step (merge with the stored record,
+    compute, rules, links) as usual."""
+
+    base: str
+    data: dict
+    issues: tuple
+
+
+def clean_items(items: Iterable[tuple[str, dict]]) -> list:
+    """The input-typing step of ``save_many`` on its own: pure (no database), so a bulk loader can
+    run it in worker processes and hand the results to ``save_many``. Items of an unknown base are
+    passed through unchanged (``save_many`` reports them)."""
+    out: list = []
+    for base_name, raw in items:
+        base = registry.find(base_name) if isinstance(base_name, str) else None
+        if base is None:
+            out.append((base_name, raw))
+            continue
+        data, issues = clean_input(base, raw)
+        out.append(Cleaned(base.slug, data, tuple(issues)))
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # the batch plan
 
@@ -221,13 +248,17 @@ class _Plan:
     # ---- validation and computing (no writes)
     def prepare(self) -> None:
         seen: set[tuple[str, str]] = set()
-        for base_name, raw in self.raw:
-            try:
-                base = registry.get(base_name)
-            except UnknownBase as exc:
-                self.results.append(ItemResult(str(base_name), "", REJECTED, [Issue(ERROR, "UNKNOWN_BASE", None, str(exc))]))
-                continue
-            data, issues = clean_input(base, raw)
+        for entry in self.raw:
+            if isinstance(entry, Cleaned):  # typed already by clean_items (possibly in another process)
+                base, data, issues = registry.get(entry.base), entry.data, list(entry.issues)
+            else:
+                base_name, raw = entry
+                try:
+                    base = registry.get(base_name)
+                except UnknownBase as exc:
+                    self.results.append(ItemResult(str(base_name), "", REJECTED, [Issue(ERROR, "UNKNOWN_BASE", None, str(exc))]))
+                    continue
+                data, issues = clean_input(base, raw)
             ref = data.get("REF", "") if isinstance(data.get("REF", ""), str) else ""
             if ref:
                 data["REF"] = ref = ref.strip()
@@ -274,8 +305,8 @@ class _Plan:
         for slug, its in by_base.items():
             refs = [it.ref for it in its]
             found: dict[str, Record] = {}
-            for i in range(0, len(refs), CHUNK):
-                for rec in Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK]):
+            for i in range(0, len(refs), bulksql.READ_CHUNK):
+                for rec in Record.objects.filter(base=slug, ref__in=refs[i:i + bulksql.READ_CHUNK]):
                     found[rec.ref] = rec
             for it in its:
                 it.existing = found.get(it.ref)
@@ -290,8 +321,16 @@ class _Plan:
         for it in self.items:  # museums of this batch win
             if it.base.slug == "museo" and it.ref:
                 ctx.museums[it.ref] = {**(it.existing.data if it.existing else {}), **it.input}
-        mem_targets = [(it.base.slug, it.ref) for it in self.items if it.base.image_fields == ("MEMOIRE",) and it.ref]
+        # Only records that existed can already be the target of stored Mémoire links: a link is
+        # accepted only towards an existing record, and records are never removed (tombstones).
+        mem_targets = [(it.base.slug, it.ref) for it in self.items
+                       if it.base.image_fields == ("MEMOIRE",) and it.ref and it.existing is not None]
         ctx.memoire_images = memoire_images(mem_targets)
+        lbase = registry.get("memoire").field("LBASE")
+        for it in self.items:  # photos of this batch illustrate targets of this batch too
+            if it.base.slug == "memoire" and it.input.get("IMG"):
+                for v in _values(it.input.get("LBASE")):
+                    ctx.memoire_images[(_resolve_base(lbase, v), v)] = True
         return ctx
 
     def _check_links(self, batch_refs: set[tuple[str, str]]) -> None:
@@ -427,9 +466,9 @@ def existing_refs(wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for slug, refs in wanted.items():
         refs = list(refs)
-        for i in range(0, len(refs), CHUNK):
-            for ref in Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK], status=Record.PUBLISHED).values_list("ref", flat=True):
-                found.add((slug, ref))
+        for (ref,) in bulksql.select_in("SELECT ref FROM pop_record WHERE status = %s AND base = %s AND ref",
+                                        [Record.PUBLISHED, slug], refs):
+            found.add((slug, ref))
     return found
 
 
@@ -498,16 +537,25 @@ def _effect_targets_of_data(items: list[_Item]) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     museo_ids = []
     for it in items:
-        for code in EFFECT_FIELDS.get(it.base.slug, ()):
-            f = it.base.field(code)
-            if f is None or f not in it.base.link_fields:
-                continue
-            for v in _values(it.data.get(code)):
+        for f in _effect_link_fields(it.base):
+            for v in _values(it.data.get(f.code)):
                 out.add((_resolve_base(f, v), v))
         if it.base.slug == "museo" and it.result.record_id:
             museo_ids.append(it.result.record_id)
     for i in range(0, len(museo_ids), CHUNK):
         out |= _link_targets_with_effects(registry.get("museo"), museo_ids[i:i + CHUNK])
+    return out
+
+
+_EFFECT_LINK_FIELDS: dict[str, tuple[Field, ...]] = {}
+
+
+def _effect_link_fields(base: Base) -> tuple[Field, ...]:
+    """The link fields of ``base`` whose targets show something derived from it (cached per base)."""
+    out = _EFFECT_LINK_FIELDS.get(base.slug)
+    if out is None:
+        codes = EFFECT_FIELDS.get(base.slug, set())
+        out = _EFFECT_LINK_FIELDS[base.slug] = tuple(f for f in base.link_fields if f.code in codes)
     return out
 
 

@@ -184,6 +184,21 @@ def clean_input(base: Base, raw: dict) -> tuple[dict, list[Issue]]:
     return data, issues
 
 
+_RULE_FIELDS: dict[str, tuple[Field, ...]] = {}
+
+
+def _rule_fields(base: Base) -> tuple[Field, ...]:
+    """The fields of ``base`` (in registry order) that the per-field loop of ``check_record`` can
+    report on: required, recommended, e-mail, URL, geopoint or thesaurus-checked. Skipping the
+    others gives the same issues in the same order, several times faster (bulk loads)."""
+    out = _RULE_FIELDS.get(base.slug)
+    if out is None:
+        out = _RULE_FIELDS[base.slug] = tuple(
+            f for f in base.fields
+            if f.required or f.recommended or f.type in (T.EMAIL, T.URL, T.GEOPOINT) or (f.thesaurus and f.type is T.TEXT))
+    return out
+
+
 def check_record(base: Base, data: dict) -> list[Issue]:
     """Rules on the merged record (stored values + input): required, REF, consistency, warnings."""
     issues: list[Issue] = []
@@ -193,7 +208,7 @@ def check_record(base: Base, data: dict) -> list[Issue]:
         issues.append(_err(ref_field, "REF_EMPTY", "champ obligatoire vide"))
     elif not base.ref_regex.match(ref):
         issues.append(_err(ref_field, "REF_INVALID", f"« {ref[:64]} » ne respecte pas le format attendu ({base.ref_help})"))
-    for field in base.fields:
+    for field in _rule_fields(base):
         value = data.get(field.code)
         empty = value in (None, "", [], {})
         if field.required and field.code != "REF" and empty:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from array import array
+from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass, field as dc_field
 from typing import Iterator
 
@@ -91,6 +94,57 @@ class World:
         self.mer_deno = vocab.terms("merimee_denominations")
         self.pal_deno = vocab.terms("palissy_denominations")
         self.protections = vocab.terms("protections")
+        self.jc = _Joconde(self)
+        self._memoire = self._memoire_plan(plan.counts["memoire"])
+        self._enl = self._enluminures_plan(plan.counts["enluminures"])
+
+    # Mémoire photos: consecutive runs of photos per illustrated record (Mérimée, Palissy, Autor),
+    # then photos that illustrate no record (archaeology). Kept as two compact arrays (cumulative
+    # photo count, target code) so that photo i finds its target by bisection.
+    def _memoire_plan(self, total: int):
+        linked = int(total * 0.9)
+        kinds = (("merimee", self.n["merimee"], 25), ("palissy", self.n["palissy"], 25), ("autor", self.n["autor"], 60))
+        targets = sum(n * (100 - skip) / 100 for _b, n, skip in kinds)
+        mean = max(1.0, linked / max(1.0, targets))
+        spread = max(0, int(round(2 * (mean - 1))))
+        cum, codes = array("q"), array("q")
+        acc = 0
+        for kind, (_b, n, skip) in enumerate(kinds):
+            for j in range(n):
+                if acc >= linked:
+                    break
+                h = _mix(self.seed, 50 + kind, j)
+                if h % 100 < skip:
+                    continue  # a record with no photo
+                acc += min(1 + (h >> 8) % (spread + 1), linked - acc)
+                cum.append(acc)
+                codes.append(kind << 40 | j)
+        return cum, codes, acc
+
+    def memoire_target(self, i: int) -> tuple[tuple[str, int] | None, int]:
+        """((base, index) illustrated by photo i or None, rank of the photo for that record)."""
+        cum, codes, linked = self._memoire
+        if i >= linked:
+            return None, 0
+        t = bisect_right(cum, i)
+        code = codes[t]
+        return (("merimee", "palissy", "autor")[code >> 40], code & ((1 << 40) - 1)), i - (cum[t - 1] if t else 0)
+
+    def _enluminures_plan(self, total: int):
+        cum, acc, g = array("q"), 0, 0
+        while acc < total:
+            acc += 3 + _mix(self.seed, 60, g) % 15  # a codex and 2 to 16 décors
+            cum.append(acc)
+            g += 1
+        return cum
+
+    def enluminures_group(self, i: int) -> tuple[int, int]:
+        """(codex number, position in its group: 0 = the codex) of Enluminures record i."""
+        g = bisect_right(self._enl, i)
+        return g, i - (self._enl[g - 1] if g else 0)
+
+    def codex_common(self, g: int) -> dict:
+        return _codex_common(self.seed, g)
 
     def h(self, tag: int, j: int) -> int:
         return _mix(self.seed, tag, j)
@@ -313,7 +367,8 @@ class _Joconde:
         self.codes = [_fold_code(dom) for dom in self.domains]
 
 
-def joconde(w: World, rng: random.Random, j: int, jc: _Joconde) -> dict:
+def joconde(w: World, rng: random.Random, j: int) -> dict:
+    jc = w.jc
     k = rng.randrange(len(jc.domains))
     ref = f"{j // 1_000_000:03d}{jc.codes[k]}{j % 1_000_000:06d}"
     m = int(w.n["museo"] * rng.random() ** 2)  # a few big museums hold most objects
@@ -341,37 +396,8 @@ def joconde(w: World, rng: random.Random, j: int, jc: _Joconde) -> dict:
     return d
 
 
-def _memoire_targets(w: World, rng: random.Random, total: int) -> Iterator[tuple[str, int] | None]:
-    """Yields, for each Mémoire record in order, the (base, index) it illustrates or None; photos
-    of one record come together."""
-    targets = w.n["merimee"] + w.n["palissy"] + w.n["autor"]
-    linked = int(total * 0.9)
-    mean = max(1.0, linked / max(1, targets * 0.75))  # a quarter of the records get no photo
-    spread = max(0, int(round(2 * (mean - 1))))
-    emitted = 0
-    order = [("merimee", w.n["merimee"]), ("palissy", w.n["palissy"]), ("autor", w.n["autor"])]
-    for base, n in order:
-        for j in range(n):
-            if emitted >= total:
-                return
-            if emitted >= linked:
-                break
-            if rng.random() < 0.1:
-                emitted += 1
-                yield None
-            if rng.random() < 0.25 or (base == "autor" and rng.random() < 0.6):
-                continue
-            for _ in range(1 + rng.randint(0, spread)):
-                if emitted >= total:
-                    return
-                emitted += 1
-                yield (base, j)
-    while emitted < total:
-        emitted += 1
-        yield None
-
-
-def memoire(w: World, rng: random.Random, i: int, target: tuple[str, int] | None, first: bool) -> dict:
+def memoire(w: World, rng: random.Random, i: int) -> dict:
+    target, ordinal = w.memoire_target(i)
     if target is None:
         place = rng.choice(w.places)
         ref = f"AR{place.dpt}_{i:08d}"
@@ -407,7 +433,7 @@ def memoire(w: World, rng: random.Random, i: int, target: tuple[str, int] | None
     view = rng.choice(vocab.VIEWS)
     year = rng.randint(1880, 2022)
     d = {
-        "REF": ref, "LEG": f"{edif.capitalize()}. {view}", "EDIF": edif, "COM": [place.name], "INSEE": [place.insee],
+        "REF": ref, "LEG": f"{edif[0].upper()}{edif[1:]}. {view}", "EDIF": edif, "COM": [place.name], "INSEE": [place.insee],
         "DPT": [place.dpt], "REG": [place.region], "AUTP": [rng.choice(vocab.PHOTOGRAPHERS)], "DATPV": str(year),
         "TYPDOC": "photographie numérique" if year > 2000 else "phototype argentique", "IDPROD": idprod,
         "DOM": ["architecture" if not target or target[0] == "merimee" else "objet mobilier"],
@@ -418,8 +444,8 @@ def memoire(w: World, rng: random.Random, i: int, target: tuple[str, int] | None
     }
     if title:
         d["TICO"] = title
-    if first and lbase:
-        d["MARQ"] = "1"
+    if ordinal == 0 and lbase:
+        d["MARQ"] = "1"  # the cover photo of the record it illustrates
     if rng.random() < 0.92:
         d["IMG"] = f"memoire/{ref}/{ref.lower()}_p.jpg"
     return d
@@ -456,40 +482,44 @@ _LIBRARY_COORDS = {"Aurillac": (44.9264, 2.4396), "Lyon": (45.7640, 4.8357), "Ro
                    "Amiens": (49.8941, 2.2958)}
 
 
-def enluminures(rng: random.Random, total: int) -> Iterator[dict]:
+@lru_cache(maxsize=64)
+def _codex_common(seed: int, g: int) -> dict:
+    """Fields a codex shares with its décors (drawn from the codex's own generator)."""
+    rng = random.Random(_mix(seed, 77, g))
+    lib = rng.choice(vocab.LIBRARIES)
+    city = lib.split(" - ")[0]
+    lat, lon = _LIBRARY_COORDS.get(city, (48.8566, 2.3522))
+    title = rng.choice(vocab.MANUSCRIPTS)
+    start = rng.randint(1100, 1500)
+    cote = f"ms. {rng.randint(1, 3000):04d}"
+    return {"ETAB": lib, "COTE": cote, "REFD": f"{lib} - {cote}", "TITR": title, "LOCA": city,
+            "DATE": f"vers {start}-{start + 10}", "DATDEB": str(start), "DATFIN": str(start + 10),
+            "ORIGG": rng.choice(["France (nord)", "France (ouest)", "Flandres", "Italie", "France (Paris)"]),
+            "LANGOUV": rng.choice(["latin", "latin ; français", "français"]),
+            "NOMENC": [rng.choice(["Liturgie", "Dévotion", "Littérature", "Histoire"])],
+            "COPY": "© Institut de recherche et d'histoire des textes - CNRS", "DROIT": "cliché IRHT ; droits collectivité, CNRS et MCC",
+            "POP_COORDONNEES": {"lat": lat, "lon": lon}}
+
+
+def enluminures(w: World, rng: random.Random, i: int) -> dict:
     """Codices ("INI-CM…") each followed by its décors ("INI-D…", REFC → codex)."""
-    emitted = codex = decor = 0
-    while emitted < total:
-        codex += 1
-        cref = f"INI-CM-{codex:06d}"
-        lib = rng.choice(vocab.LIBRARIES)
-        city = lib.split(" - ")[0]
-        lat, lon = _LIBRARY_COORDS.get(city, (48.8566, 2.3522))
-        title = rng.choice(vocab.MANUSCRIPTS)
-        start = rng.randint(1100, 1500)
-        cote = f"ms. {rng.randint(1, 3000):04d}"
-        common = {"ETAB": lib, "COTE": cote, "REFD": f"{lib} - {cote}", "TITR": title, "LOCA": city,
-                  "DATE": f"vers {start}-{start + 10}", "DATDEB": str(start), "DATFIN": str(start + 10),
-                  "ORIGG": rng.choice(["France (nord)", "France (ouest)", "Flandres", "Italie", "France (Paris)"]),
-                  "LANGOUV": rng.choice(["latin", "latin ; français", "français"]), "NOMENC": [rng.choice(["Liturgie", "Dévotion", "Littérature", "Histoire"])],
-                  "COPY": "© Institut de recherche et d'histoire des textes - CNRS", "DROIT": "cliché IRHT ; droits collectivité, CNRS et MCC",
-                  "POP_COORDONNEES": {"lat": lat, "lon": lon}}
-        yield {"REF": cref, **common, "TYPCOD": "codex", "TYPE": "manuscrit", "DIMS": f"{rng.randint(150, 450)} x {rng.randint(100, 320)} mm",
-               "NOTES": f"{title}, manuscrit sur parchemin de {rng.randint(80, 400)} feuillets."}
-        emitted += 1
-        for _ in range(rng.randint(2, 16)):
-            if emitted >= total:
-                return
-            decor += 1
-            dref = f"INI-D-{decor:07d}"
-            d = {"REF": dref, **common, "REFC": [cref], "SUJET": rng.choice(vocab.DECOR_SUBJECTS), "DOMN": "décor",
-                 "TYPE": "enluminure ; manuscrit", "FOPG": f"f. {rng.randint(1, 300):03d}{rng.choice(['', 'v'])}",
-                 "CONTXT": rng.choice(["Miniature", "Initiale", "Encadrement"]), "TYPDEC": rng.choice(["miniature", "initiale ornée", "encadrement orné"]),
-                 "ATTRIB": rng.choice(["Maître de la Légende dorée de Munich (proche du)", "Maître de Boucicaut", "anonyme", "Jean Bourdichon (atelier de)"])}
-            if rng.random() < 0.85:
-                d["VIDEO"] = [f"enluminures/{dref}/irht_{decor:07d}-p.jpg"]
-            yield d
-            emitted += 1
+    g, pos = w.enluminures_group(i)
+    common = w.codex_common(g)
+    cref = f"INI-CM-{g + 1:06d}"
+    if pos == 0:
+        return {"REF": cref, **common, "NOMENC": list(common["NOMENC"]), "POP_COORDONNEES": dict(common["POP_COORDONNEES"]),
+                "TYPCOD": "codex", "TYPE": "manuscrit", "DIMS": f"{rng.randint(150, 450)} x {rng.randint(100, 320)} mm",
+                "NOTES": f"{common['TITR']}, manuscrit sur parchemin de {rng.randint(80, 400)} feuillets."}
+    decor = i - g  # décors before this one: i - (g + 1), numbered from 1
+    dref = f"INI-D-{decor:07d}"
+    d = {"REF": dref, **common, "NOMENC": list(common["NOMENC"]), "POP_COORDONNEES": dict(common["POP_COORDONNEES"]),
+         "REFC": [cref], "SUJET": rng.choice(vocab.DECOR_SUBJECTS), "DOMN": "décor",
+         "TYPE": "enluminure ; manuscrit", "FOPG": f"f. {rng.randint(1, 300):03d}{rng.choice(['', 'v'])}",
+         "CONTXT": rng.choice(["Miniature", "Initiale", "Encadrement"]), "TYPDEC": rng.choice(["miniature", "initiale ornée", "encadrement orné"]),
+         "ATTRIB": rng.choice(["Maître de la Légende dorée de Munich (proche du)", "Maître de Boucicaut", "anonyme", "Jean Bourdichon (atelier de)"])}
+    if rng.random() < 0.85:
+        d["VIDEO"] = [f"enluminures/{dref}/irht_{decor:07d}-p.jpg"]
+    return d
 
 
 # ---------------------------------------------------------------------------------------------
@@ -512,7 +542,8 @@ def image_keys(base: str, data: dict) -> list[str]:
 IMAGE_QUOTAS = (("memoire", 0.4), ("joconde", 0.3), ("mnr", 0.1), ("enluminures", 0.1), ("museo", 0.1))
 
 
-def _quotas(k: int) -> dict[str, int]:
+def quotas(k: int) -> dict[str, int]:
+    """How many of ``k`` image files go to each base with images."""
     q = {b: int(k * s) for b, s in IMAGE_QUOTAS}
     for b, _ in IMAGE_QUOTAS:  # at least one per base when possible, then the rest to the biggest
         if sum(q.values()) < k and q[b] == 0:
@@ -521,52 +552,63 @@ def _quotas(k: int) -> dict[str, int]:
     return q
 
 
-def generate(plan: Plan) -> Iterator[tuple[str, dict]]:
-    """All records of the plan, in dependency order. Fills ``plan.image_keys`` with ``plan.images``
-    image keys (the first image of the first records of each base that have one)."""
-    w = World(plan)
-    quotas = _quotas(plan.images)
-    taken = {b: 0 for b in quotas}
-    plan.image_keys = []
+BLOCK = 64  # records drawn from one seeded generator: any range can be generated without the ones before
+_MAKERS = {"museo": museo, "merimee": merimee, "palissy": palissy, "autor": autor, "joconde": joconde,
+           "memoire": memoire, "mnr": mnr, "enluminures": enluminures}
 
-    def pick(base: str, data: dict) -> None:
-        if taken.get(base, 0) < quotas.get(base, 0):
-            keys = image_keys(base, data)
-            if keys:
-                taken[base] += 1
-                plan.image_keys.append(keys[0])
 
-    def rng_for(base: str) -> random.Random:
-        return random.Random(f"pop-demo:{plan.seed}:{base}")
+def base_records(w: World, base: str, start: int, stop: int) -> Iterator[dict]:
+    """Records ``start``..``stop-1`` of one base (the same whichever range they are asked in)."""
+    make = _MAKERS[base]
+    tag = ORDER.index(base) + 1
+    for block in range(start // BLOCK, (stop - 1) // BLOCK + 1 if stop > start else 0):
+        rng = random.Random(_mix(w.seed, 1000 + tag, block))
+        for j in range(block * BLOCK, min((block + 1) * BLOCK, stop)):
+            data = make(w, rng, j)
+            if j >= start:
+                yield data
 
-    n = plan.counts
+
+def segments(plan: Plan, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
+    """(base, first, end) pieces of the global sequence start..stop-1 (bases in dependency order)."""
+    offset = 0
     for base in ORDER:
-        rng = rng_for(base)
-        if base == "museo":
-            stream = (museo(w, rng, j) for j in range(n[base]))
-        elif base == "merimee":
-            stream = (merimee(w, rng, j) for j in range(n[base]))
-        elif base == "palissy":
-            stream = (palissy(w, rng, j) for j in range(n[base]))
-        elif base == "autor":
-            stream = (autor(w, rng, j) for j in range(n[base]))
-        elif base == "joconde":
-            jc = _Joconde(w)
-            stream = (joconde(w, rng, j, jc) for j in range(n[base]))
-        elif base == "memoire":
-            stream = _memoire_stream(w, rng, n[base])
-        elif base == "mnr":
-            stream = (mnr(w, rng, j) for j in range(n[base]))
-        else:
-            stream = enluminures(rng, n[base])
-        for data in stream:
-            if base in quotas:
-                pick(base, data)
+        n = plan.counts[base]
+        a, b = max(start, offset), min(stop, offset + n)
+        if a < b:
+            yield base, a - offset, b - offset
+        offset += n
+
+
+def generate_range(plan: Plan, start: int, stop: int, world: World | None = None) -> Iterator[tuple[str, dict]]:
+    w = world or World(plan)
+    for base, a, b in segments(plan, start, stop):
+        for data in base_records(w, base, a, b):
             yield base, data
 
 
-def _memoire_stream(w: World, rng: random.Random, total: int) -> Iterator[dict]:
-    last = None
-    for i, target in enumerate(_memoire_targets(w, rng, total)):
-        yield memoire(w, rng, i, target, first=target is not None and target != last)
-        last = target
+def generate(plan: Plan) -> Iterator[tuple[str, dict]]:
+    """All records of the plan, in dependency order. Fills ``plan.image_keys`` with ``plan.images``
+    image keys (the first image of the first records of each base that have one)."""
+    plan.image_keys = []
+    picker = ImagePicker(plan.images)
+    for base, data in generate_range(plan, 0, plan.total):
+        picker.offer(base, data)
+        yield base, data
+    plan.image_keys = picker.keys
+
+
+class ImagePicker:
+    """Keeps the first image key of the first records of each base, up to the base's quota."""
+
+    def __init__(self, k: int):
+        self.quotas = quotas(k) if k else {}
+        self.taken = {b: 0 for b in self.quotas}
+        self.keys: list[str] = []
+
+    def offer(self, base: str, data: dict) -> None:
+        if self.taken.get(base, 0) < self.quotas.get(base, 0):
+            keys = image_keys(base, data)
+            if keys:
+                self.taken[base] += 1
+                self.keys.append(keys[0])

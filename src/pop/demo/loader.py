@@ -1,19 +1,29 @@
 """Streams generated records into the write service, batch by batch (bounded memory).
 
-    report = load(10_000, seed=1, images=20, batch=2000)
+    report = load(10_000, seed=1, images=20, batch=2000, workers=2)
+
+With ``workers`` > 0, worker processes (forked) generate batches and type their input with
+``service.clean_items`` (the pure first step of the write service) while this process runs the rest
+of ``service.save_many`` (merge, compute, rules, links, one transaction per batch). At most
+``2 × workers`` batches are in flight, so memory stays bounded whatever the number of records.
 """
 from __future__ import annotations
 
-import itertools
+import multiprocessing
+import os
 import sys
+from collections import deque
 from dataclasses import dataclass, field as dc_field
 
 from tqdm import tqdm
 
 from pop.catalog import service
-from pop.demo.generator import Plan, generate
+from pop.demo.generator import ImagePicker, Plan, World, generate_range, image_keys, quotas
 
 ACTOR = "Données de démonstration"
+
+_plan: Plan | None = None     # set before forking the workers
+_world: World | None = None
 
 
 @dataclass
@@ -24,29 +34,74 @@ class Report:
     image_target: str = ""
 
 
-def batches(plan: Plan, size: int):
-    stream = generate(plan)
-    while True:
-        chunk = list(itertools.islice(stream, size))
-        if not chunk:
-            return
-        yield chunk
+def default_workers(records: int) -> int:
+    return 0 if records < 20_000 else max(1, min(2, (os.cpu_count() or 1)))
 
 
-def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 2000, progress: bool = True, stream=None) -> Report:
+def _batch(bounds: tuple[int, int]) -> tuple[list, dict[str, list[str]]]:
+    """Generates records start..stop-1 and types them; also returns the image keys of the batch
+    (first key of each record, per base, at most each base's quota)."""
+    start, stop = bounds
+    items = list(generate_range(_plan, start, stop, _world))
+    wanted = quotas(_plan.images) if _plan.images else {}
+    keys: dict[str, list[str]] = {}
+    for base, data in items:
+        if base in wanted and len(keys.setdefault(base, [])) < wanted[base]:
+            found = image_keys(base, data)
+            if found:
+                keys[base].append(found[0])
+    return service.clean_items(items), keys
+
+
+def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 2000, progress: bool = True, stream=None,
+         workers: int | None = None) -> Report:
+    global _plan, _world
     plan = Plan.for_records(records, seed=seed, images=images)
+    _plan, _world = plan, World(plan)
+    workers = default_workers(plan.total) if workers is None else max(0, workers)
     report = Report(counts=dict(plan.counts))
+    picker = ImagePicker(images)
+    bounds = [(a, min(a + batch, plan.total)) for a in range(0, plan.total, batch)]
     bar = tqdm(total=plan.total, unit=" notices", disable=not progress, file=stream or sys.stderr,
                smoothing=0.05, mininterval=0.5, dynamic_ncols=True)
+
+    def store(result) -> None:
+        cleaned, keys = result
+        for base, found in keys.items():
+            for key in found:
+                if picker.taken.get(base, 0) < picker.quotas.get(base, 0):
+                    picker.taken[base] += 1
+                    picker.keys.append(key)
+        results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
+        report.stored += sum(1 for r in results if r.status == service.CREATED)
+        bar.update(len(cleaned))
+
     try:
-        for chunk in batches(plan, batch):
-            results = service.save_many(chunk, actor=ACTOR, channel="demo", mode="create")
-            report.stored += sum(1 for r in results if r.status == service.CREATED)
-            bar.update(len(chunk))
+        if workers == 0:
+            for b in bounds:
+                store(_batch(b))
+        else:
+            from django.db import connections
+
+            connections.close_all()  # never share a database connection with forked children
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pending: deque = deque()
+                todo = iter(bounds)
+                while True:
+                    while len(pending) < 2 * workers:
+                        b = next(todo, None)
+                        if b is None:
+                            break
+                        pending.append(pool.apply_async(_batch, (b,)))
+                    if not pending:
+                        break
+                    store(pending.popleft().get())
     finally:
         bar.close()
-    if images and plan.image_keys:
+        _plan = _world = None
+    plan.image_keys = picker.keys
+    if images and picker.keys:
         from pop.demo.images import write_images
 
-        report.images_written, report.image_target = write_images(plan.image_keys, seed=seed, progress=progress, stream=stream)
+        report.images_written, report.image_target = write_images(picker.keys, seed=seed, progress=progress, stream=stream)
     return report
