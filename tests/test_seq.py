@@ -64,12 +64,15 @@ def test_concurrent_writers_and_a_follower():
                 committed.extend(r.seq for r in results if r.seq is not None)
 
     seen: list[tuple[int, str, str, str]] = []
+    passes: list[int] = []  # reads that found changes while writers were running
 
     def follower():
         checkpoint = start
         while True:
             finished = done.is_set()  # read before querying: the last pass happens after every commit
             rows = list(Record.objects.filter(seq__gt=checkpoint).order_by("seq").values_list("seq", "base", "ref", "status"))
+            if rows and not finished:
+                passes.append(len(rows))
             for row in rows:
                 seen.append(row)
             if rows:
@@ -87,6 +90,7 @@ def test_concurrent_writers_and_a_follower():
     assert not errors, errors
     assert not any(t.is_alive() for t in writers + [follow])
 
+    assert len(passes) > 2, "the follower never read while writers were running"
     end = service.current_seq()
     seqs = [s for s, *_ in seen]
     # strictly increasing: nothing seen twice, never out of order
