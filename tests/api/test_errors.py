@@ -150,3 +150,10 @@ def test_head_and_cors_on_every_get_route(client, indexed):
             assert r["Access-Control-Allow-Origin"] == "*" and "Access-Control-Allow-Credentials" not in r
         r = client.options(url)
         assert r.status_code == 204 and "GET" in r["Access-Control-Allow-Methods"]
+
+
+def test_missing_index_is_503_json(client, db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # nothing indexed here
+    r = client.get("/api/search/simple")
+    assert r.status_code == 503 and r["Access-Control-Allow-Origin"] == "*"
+    assert r.json()["error"]["code"] == "index_unavailable" and "index" in r.json()["error"]["message"]
