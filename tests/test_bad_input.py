@@ -197,3 +197,32 @@ def test_unprintable_field_names_are_shown_escaped(existing):
     assert messages == ["Champ inconnu « A\\x00B » pour la base Mérimée.", "Champ inconnu « TI\\udcffCO » pour la base Mérimée."]
     for m in messages:
         m.encode("utf-8")  # safe to send as JSON or HTML
+
+
+JUNK = [None, "", [], {}, 0, -1, 1.5, float("nan"), float("inf"), 10**400, True, b"\xff", b"ok", "\ud800", "x" * 30_000,
+        ["a", None], [["a"]], [{"a": 1}], {"lat": "nan", "lon": 1}, {"lat": 10**400, "lon": 1}, {"lat": [], "lon": {}},
+        "\x00", "Ã©", "a;b;;c", ";", [" "], "  ", {"type": "Polygon"}, ("a", "b"), set(), object(), "PA00000001"]
+
+
+def test_random_junk_is_rejected_or_saved_never_a_crash(db):
+    """Seeded random records of junk values: every write either succeeds or raises WriteRejected with
+    French messages; nothing else escapes (no database error, no 500 behind an API)."""
+    from pop.schema import registry
+
+    rnd = __import__("random").Random(20261124)
+    bases = registry.bases()
+    outcomes = {"saved": 0, "rejected": 0}
+    for _ in range(300):
+        base = rnd.choice(bases)
+        data = {"REF": rnd.choice(["", "PA00000001", "000PE000001", "M0001", "X", 5, None])}
+        for _ in range(rnd.randint(1, 6)):
+            data[rnd.choice(base.fields).code] = rnd.choice(JUNK)
+        if rnd.random() < 0.1:
+            data[rnd.choice(["", "zz", "POP_COORDONNEES.lat", "REF.x", "_id"])] = rnd.choice(JUNK)
+        try:
+            service.save_many([(base.slug, data)], actor="fuzz")
+            outcomes["saved"] += 1
+        except service.WriteRejected as exc:
+            outcomes["rejected"] += 1
+            assert exc.errors and all(e.message and e.level == "error" for e in exc.errors)
+    assert outcomes["saved"] > 0 and outcomes["rejected"] > 100
