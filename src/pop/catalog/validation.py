@@ -189,13 +189,13 @@ _RULE_FIELDS: dict[str, tuple[Field, ...]] = {}
 
 def _rule_fields(base: Base) -> tuple[Field, ...]:
     """The fields of ``base`` (in registry order) that the per-field loop of ``check_record`` can
-    report on: required, recommended, e-mail, URL, geopoint or thesaurus-checked. Skipping the
+    report on: required, recommended, e-mail, URL, date, geopoint or thesaurus-checked. Skipping the
     others gives the same issues in the same order, several times faster (bulk loads)."""
     out = _RULE_FIELDS.get(base.slug)
     if out is None:
         out = _RULE_FIELDS[base.slug] = tuple(
             f for f in base.fields
-            if f.required or f.recommended or f.type in (T.EMAIL, T.URL, T.GEOPOINT) or (f.thesaurus and f.type is T.TEXT))
+            if f.required or f.recommended or f.type in (T.EMAIL, T.URL, T.GEOPOINT, T.DATE) or (f.thesaurus and f.type is T.TEXT))
     return out
 
 
