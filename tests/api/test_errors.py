@@ -115,6 +115,9 @@ def test_oversized_body(client, empty_index):
     r = client.post("/api/search/advanced", data=b'{"crits": "' + b"x" * (P.MAX_BODY + 10) + b'"}',
                     content_type="application/json")
     assert check_400(r, started)["code"] == "body_too_large"
+    started = time.perf_counter()  # beyond Django's own upload limit too
+    r = client.post("/api/search/advanced", data=b"x" * (3 * 1024 * 1024), content_type="application/json")
+    assert check_400(r, started)["code"] == "body_too_large"
 
 
 def test_messages_are_french(client, empty_index):
@@ -157,3 +160,44 @@ def test_missing_index_is_503_json(client, db, settings, tmp_path):
     r = client.get("/api/search/simple")
     assert r.status_code == 503 and r["Access-Control-Allow-Origin"] == "*"
     assert r.json()["error"]["code"] == "index_unavailable" and "index" in r.json()["error"]["message"]
+
+
+def test_random_garbage_never_500(client, indexed):
+    """Seeded random query strings and bodies built from the API's own vocabulary plus junk:
+    every answer is 200 or a JSON 4xx, never a 500."""
+    import random
+    from urllib.parse import quote
+
+    rng = random.Random(20261124)
+    keys = ["text", "bases", "facets", "filters", "sort", "search_after", "geo", "from", "size", "facet_size",
+            "facet_search", "bbox", "zoom", "x"]
+    subs = ["", "[0]", "[1]", "[]", "[DOMN]", "[DOMN][0]", "[hasImage]", "[0][REF.keyword]", "[0][_score]",
+            "[0][TICO.keyword]", "[a][b]", "[99]", "[-1]", "[base][0]"]
+    values = ["", "0", "-1", "20", "2001", "1e3", "true", "peinture", "mnr", "asc", "desc", "\"", "%", "'", "\\",
+              "null", "[]", "{}", "é", "\u0000", "9" * 30, "6165673030303031.000000000007", "1.5", "-5,41,10,52", "∃"]
+    for _ in range(250):
+        parts = [f"{rng.choice(keys)}{rng.choice(subs)}={quote(rng.choice(values))}" for _ in range(rng.randint(1, 6))]
+        route = rng.choice(["simple", "facets", "map"])
+        r = client.get(f"/api/search/{route}?{'&'.join(parts)}")
+        assert r.status_code in (200, 400), ("&".join(parts), r.status_code)
+        assert r["Content-Type"] == "application/json"
+    ops = ["*", "==", "^", "!*", "!=", "===*", "===", "===^", "!==*", "!==", ">=", "<=", ">", "<", "∃", "!∃", "~", None]
+    fields = ["TICO", "TITR, TICO", "DENO", "DMAJ", "REF", "POP_DATE", "ADRS2", "", "NOPE", "group:titre", 3]
+    vals = ["château", "", "1900", "2024-01-01", "a", 12, 1.5, None, True, ["x"], {"a": 1}, "x" * 600]
+
+    def node(depth):
+        if depth > 3 or rng.random() < 0.6:
+            out = {"fields": rng.choice(fields), "operator": rng.choice(ops), "value": rng.choice(vals)}
+            if rng.random() < 0.3:
+                out["combinator"] = rng.choice(["AND", "OR", "ET", "XOR", 1])
+            if rng.random() < 0.2:
+                out["base"] = rng.choice(["merimee", "mnr", "rose-valland", "x", None])
+            return out
+        return {"combinator": rng.choice(["AND", "OR", None]), "crits": [node(depth + 1) for _ in range(rng.randint(0, 3))]}
+
+    for _ in range(150):
+        body = {"crits": [node(0) for _ in range(rng.randint(0, 4))]}
+        for key in rng.sample(["size", "from", "sort", "search_after", "bases", "facets", "filters"], 2):
+            body[key] = rng.choice([0, 5, -1, 3000, "10", None, [], {}, ["mnr"], [{"REF.keyword": "asc"}], {"hasImage": True}])
+        r = client.post("/api/search/advanced", data=json.dumps(body), content_type="application/json")
+        assert r.status_code in (200, 400), (body, r.status_code, r.content[:300])

@@ -17,6 +17,7 @@ faceted, sorted or queried is decided by the search engine (``pop.search.interfa
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field as dc_field
 
 import orjson
@@ -39,6 +40,7 @@ _QS = qs_codec.DecodeOptions(list_limit=MAX_LIST, parameter_limit=300, depth=3, 
                              raise_on_limit_exceeded=True)
 
 COMBINATORS = {"AND": "AND", "ET": "AND", "OR": "OR", "OU": "OR"}
+_INT = re.compile(r"-?[0-9]{1,12}")
 
 
 def max_size() -> int:
@@ -74,9 +76,13 @@ def decode_query(raw: str) -> dict:
         raise bad("Chaîne de requête mal formée.", "syntax_error") from None
 
 
+def body_too_large() -> ApiError:
+    return bad(f"Corps de requête trop volumineux ({MAX_BODY // 1024} Kio au plus).", "body_too_large")
+
+
 def json_body(body: bytes) -> dict:
     if len(body) > MAX_BODY:
-        raise bad(f"Corps de requête trop volumineux ({MAX_BODY // 1024} Kio au plus).", "body_too_large")
+        raise body_too_large()
     if not body.strip():
         return {}
     try:
@@ -101,7 +107,7 @@ def as_int(name: str, value, default: int, lo: int, hi: int) -> int:
         value = int(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text.lstrip("-").isdigit() or len(text) > 12:
+        if not _INT.fullmatch(text):
             raise bad(f"« {name} » doit être un entier (reçu « {value[:40]} »).")
         value = int(text)
     if value < lo:
@@ -134,7 +140,7 @@ def as_text(name: str, value, limit: int = MAX_VALUE) -> str:
     return text
 
 
-def as_list(name: str, value, *, plain_ok: bool = True) -> list:
+def as_list(name: str, value) -> list:
     """A bracket array (``x[0]=a&x[1]=b`` or ``x[]=a``); a plain ``x=a`` is accepted as one value
     (the live API answers "Expected array"; accepting it is friendlier and unambiguous)."""
     if value is None or value == "":
@@ -145,10 +151,8 @@ def as_list(name: str, value, *, plain_ok: bool = True) -> list:
         if not all(k.isdigit() for k in value):
             raise bad(f"« {name} » doit être une liste (notation {name}[0]=…).")
         out = [value[k] for k in sorted(value, key=int)]
-    elif plain_ok:
-        out = [value]
     else:
-        raise bad(f"« {name} » doit être une liste.")
+        out = [value]
     if len(out) > MAX_LIST:
         raise bad(f"« {name} » : {MAX_LIST} valeurs au plus.", "limit_exceeded")
     return out

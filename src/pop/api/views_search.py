@@ -5,6 +5,8 @@ The views only translate: POP parameters (``pop.api.params``) -> the engine's qu
 """
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
+
 from pop.api import params as P
 from pop.api.http import api_view, json_response
 from pop.api.names import engine_facet, engine_sort
@@ -75,6 +77,14 @@ def _search(query):
     return result
 
 
+def _body(request) -> dict:
+    try:
+        raw = request.body
+    except RequestDataTooBig:  # beyond Django's DATA_UPLOAD_MAX_MEMORY_SIZE: same answer as ours
+        raise P.body_too_large() from None
+    return P.json_body(raw)
+
+
 def _query_dict(request) -> dict:
     return P.decode_query(request.META.get("QUERY_STRING", ""))
 
@@ -97,7 +107,7 @@ def facets(request):
 
 @api_view("POST")
 def advanced(request):
-    body = P.json_body(request.body)
+    body = _body(request)
     result = _search(_expert_query(P.advanced_params(body), body))
     return json_response(envelope(result))
 
@@ -119,7 +129,7 @@ def _map_options(raw: dict):
 def map_view(request):
     """Clusters of the geolocated records matching a simple (GET) or expert (POST) query."""
     if request.method == "POST":
-        body = P.json_body(request.body)
+        body = _body(request)
         bbox, zoom = _map_options(body)
         query = _expert_query(P.advanced_params(body), body)
     else:
