@@ -274,3 +274,17 @@ def test_delete_is_a_tombstone_with_a_new_seq(sample_graph):
     with pytest.raises(service.WriteRejected) as exc:
         service.delete("palissy", "PM34000001", actor="test")
     assert exc.value.errors[0].message == "Notice Palissy « PM34000001 » introuvable."
+
+
+def test_restore_to_a_deletion_and_user_actors(db, django_user_model):
+    user = django_user_model.objects.create_user("jmartin", first_name="Jeanne", last_name="Martin")
+    service.save("merimee", {"REF": "PA00000009", "TICO": "Moulin"}, actor=user, channel="manual")
+    deletion = service.delete("merimee", "PA00000009", actor=user)
+    service.save("merimee", {"REF": "PA00000009", "TICO": "Moulin à vent"}, actor=user)
+    assert rec("merimee", "PA00000009").status == "published"
+    res = service.restore_revision("merimee", "PA00000009", seq=deletion.seq, actor=user)
+    assert res.status == "deleted" and rec("merimee", "PA00000009").status == "deleted"
+    revs = list(rec("merimee", "PA00000009").revisions.order_by("seq"))
+    assert [v.action for v in revs] == ["create", "delete", "restore", "delete"]
+    assert {(v.actor, v.user_id) for v in revs} == {("Jeanne Martin", user.pk)}
+    assert (revs[-1].channel, revs[-1].channel_ref) == ("restore", str(deletion.seq))
