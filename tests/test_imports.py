@@ -101,3 +101,33 @@ def test_encoding_auto_detection_and_bom():
     assert encoding.decode("Œuvre – “titre”".encode("cp1252"), "iso-8859-1") == ("Œuvre – “titre”", "cp1252")
     with pytest.raises(ImportFileError, match="caractères mal encodés ligne 2"):
         encoding.decode("REF\nÃ©glise".encode("utf-8"))
+
+
+def test_import_file_command(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "mh.csv"
+    good.write_bytes("REF|TICO|DPT|INSEE|CONTACT|REG\nPM29000001|Calice|29|29232|crmh@example.org|Bretagne\n".encode("cp1252"))
+    out = StringIO()
+    call_command("import_file", str(good), "--dry-run", stdout=out)
+    assert "palissy PM29000001 (ligne 2) : créée" in out.getvalue()
+    assert "Vérification seule, rien n'a été écrit : 1 créée(s)." in out.getvalue()
+    assert not Record.objects.exists()
+    call_command("import_file", str(good), stdout=StringIO())
+    assert Record.objects.get(ref="PM29000001").data["TICO"] == "Calice"
+
+    bad = tmp_path / "mh2.csv"
+    bad.write_text("REF|TICO|DPT|INSEE\nPM29000002|Croix|29|29232\nPM29000003|Cloche|44|29232\n", encoding="utf-8")
+    out = StringIO()
+    with pytest.raises(CommandError, match="Import refusé, rien n'a été écrit"):
+        call_command("import_file", str(bad), stdout=out)
+    assert "erreur : Numéro INSEE de la commune (INSEE) : le code INSEE « 29232 »" in out.getvalue()
+    assert not Record.objects.filter(ref="PM29000002").exists()
+    semicolon = tmp_path / "x.csv"
+    semicolon.write_text("REF;TICO\nRFR00001;x\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="précisez la base de ce fichier CSV"):
+        call_command("import_file", str(semicolon), stdout=StringIO())
+    with pytest.raises(CommandError, match="Fichier introuvable"):
+        call_command("import_file", str(tmp_path / "absent.txt"), stdout=StringIO())
