@@ -165,6 +165,13 @@ def media_root() -> Path:
     return Path(settings.DATA_DIR) / "media"
 
 
+_stores: dict[Path, LocalMediaStorage] = {}
+
+
 def media_storage() -> MediaStorage:
     """The configured media store (local files under ``DATA_DIR/media``)."""
-    return LocalMediaStorage(media_root())
+    root = media_root()
+    store = _stores.get(root)
+    if store is None:
+        store = _stores[root] = LocalMediaStorage(root)
+    return store

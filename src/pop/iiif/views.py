@@ -8,12 +8,14 @@ unambiguous because region, size, rotation and quality never contain ``/``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-import os
+import time
 from urllib.parse import quote, unquote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
@@ -32,12 +34,17 @@ MAX_AGE = 30 * 24 * 3600
 INFO_MAX_AGE = 3600
 
 
+@functools.lru_cache(maxsize=1)
+def _prefix() -> str:
+    return reverse("iiif:base")
+
+
 def identifier_for(key: str) -> str:
     return quote(key, safe="")
 
 
 def service_id(request: HttpRequest, key: str) -> str:
-    return request.build_absolute_uri(reverse("iiif:base") + identifier_for(key))
+    return request.build_absolute_uri(_prefix() + identifier_for(key))
 
 
 def _cors(resp: HttpResponse) -> HttpResponse:
@@ -54,7 +61,7 @@ def error(status: int, message: str) -> HttpResponse:
 
 def _raw_rest(request: HttpRequest) -> tuple[list[str], bool]:
     """Path segments after /iiif/3/ and whether they come from the raw (undecoded) request line."""
-    prefix = reverse("iiif:base")
+    prefix = _prefix()
     raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
     if raw:
         path = raw.split("?", 1)[0].split("#", 1)[0]
@@ -96,12 +103,24 @@ def _is_staff(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
+_known: dict[str, tuple[float, dict, object]] = {}
+
+
 def _lookup(request: HttpRequest, key: str):
-    """(key, meta, rights) of a servable image, or raise IIIFError 404/403."""
+    """(key, meta, rights) of a servable image, or raise IIIFError 404/403.
+
+    A servable image's facts are memoised per process for ``POP_IIIF_RIGHTS_TTL`` seconds (the
+    same delay as rights changes), which spares the file-system checks on every tile."""
     try:
         key = normalise_key(key)
     except InvalidKey:
         raise IIIFError(404, "Image introuvable.") from None
+    ttl = float(getattr(settings, "POP_IIIF_RIGHTS_TTL", 10))
+    hit = _known.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        if not hit[2].served(_is_staff(request)):
+            raise IIIFError(403, "Image non diffusable : sa diffusion n'est pas autorisée.")
+        return key, hit[1], hit[2]
     r = rights_mod.rights_for_key(key)
     if r is None or not media_storage().exists(key):
         raise IIIFError(404, "Image introuvable.")
@@ -114,6 +133,9 @@ def _lookup(request: HttpRequest, key: str):
         raise IIIFError(404, f"Image illisible : {exc}") from None
     except FileNotFoundError:
         raise IIIFError(404, "Image introuvable.") from None
+    if len(_known) > 20_000:
+        _known.clear()
+    _known[key] = (time.monotonic(), meta, r)
     return key, meta, r
 
 

@@ -57,6 +57,7 @@
           showNavigationControl: false,
           showSequenceControl: false,
           showNavigator: true,
+          autoHideControls: false,
           navigatorAutoFade: true,
           degrees: 0,
           crossOriginPolicy: "Anonymous",
@@ -121,6 +122,8 @@
           "next": function () { if (page < items.length - 1) viewer.goToPage(page + 1); }
         };
         toolbar.hidden = false;
+        // The toolbar lives inside the viewer so that it stays usable in full screen.
+        viewer.addControl(toolbar, { anchor: OpenSeadragon.ControlAnchor.TOP_LEFT, autoFade: false });
         toolbar.addEventListener("click", function (e) {
           var b = e.target.closest("button[data-action]");
           if (b && actions[b.dataset.action]) actions[b.dataset.action]();
