@@ -303,10 +303,12 @@ class _Plan:
             if it.ref:
                 by_base[it.base.slug].append(it)
         for slug, its in by_base.items():
-            refs = [it.ref for it in its]
+            # which REFs exist (one light query per chunk), then full records for those only
+            refs = [ref for (ref,) in bulksql.select_in("SELECT ref FROM pop_record WHERE base = %s AND ref", [slug],
+                                                        [it.ref for it in its])]
             found: dict[str, Record] = {}
-            for i in range(0, len(refs), bulksql.READ_CHUNK):
-                for rec in Record.objects.filter(base=slug, ref__in=refs[i:i + bulksql.READ_CHUNK]):
+            for i in range(0, len(refs), CHUNK):
+                for rec in Record.objects.filter(base=slug, ref__in=refs[i:i + CHUNK]):
                     found[rec.ref] = rec
             for it in its:
                 it.existing = found.get(it.ref)

@@ -95,6 +95,37 @@ class World:
         self.pal_deno = vocab.terms("palissy_denominations")
         self.protections = vocab.terms("protections")
         self.jc = _Joconde(self)
+        # richer lists from vocabularies.json, built-in samples otherwise
+        self.artists = vocab.terms_or("artists", vocab.PAINTERS)
+        self.architects = vocab.terms_or("architects", vocab.ARCHITECTS)
+        self.photographers = vocab.terms_or("photographers", vocab.PHOTOGRAPHERS)
+        self.first_names = vocab.terms_or("first_names", vocab.FIRST_NAMES)
+        self.last_names = vocab.terms_or("last_names", vocab.LAST_NAMES)
+        self.techniques = vocab.terms_or("joconde_techniques", vocab.TECHNIQUES)
+        self.materials = vocab.terms_or("palissy_materials", vocab.TECHNIQUES)
+        self.schools = vocab.terms_or("schools", ["France"])
+        self.epochs = vocab.terms("epochs")
+        self.views = vocab.terms_or("memoire_subjects", vocab.VIEWS)
+        self.typdoc = vocab.terms_or("memoire_typdoc", ["phototype argentique", "photographie numérique"])
+        self.professions = vocab.terms_or("autor_professions", vocab.FUNCTIONS)
+        self.museum_themes = vocab.terms_or("museum_themes", vocab.MUSEUM_THEMES)
+        self.museum_names = vocab.terms_or("museum_name_patterns", [k + " de {city}" for k in vocab.MUSEUM_KINDS])
+        self.decor_subjects = vocab.terms_or("enluminures_subjects", vocab.DECOR_SUBJECTS)
+        self.provenances = vocab.terms("mnr_provenances")
+        cents = [c for c in (vocab.raw("centuries") or []) if isinstance(c, dict) and c.get("label")]
+        self.centuries = [(c["label"], int(c["start"]), int(c["end"])) for c in cents if int(c.get("start", 0)) >= 1001] or \
+            [(label, 1001 + 100 * k, 1100 + 100 * k) for k, label in enumerate(vocab.CENTURIES)]
+        series = [(s["prefix"], s["domain"]) for s in (vocab.raw("mnr_series") or [])
+                  if isinstance(s, dict) and 2 <= len(str(s.get("prefix", ""))) <= 4 and str(s["prefix"]).isalpha()]
+        self.mnr_series = series or [(p, d) for p, d, _deno in vocab.MNR_PREFIXES]
+        libs = [i for i in (vocab.raw("enluminures_institutions") or []) if isinstance(i, dict) and i.get("name")]
+        by_insee = {p.insee: p for p in self.places}
+        self.libraries = [(i["name"], i.get("city") or "", by_insee.get(i.get("insee", ""))) for i in libs] or \
+            [(lib, lib.split(" - ")[0], None) for lib in vocab.LIBRARIES]
+        patterns = vocab.terms("title_patterns_joconde")
+        fillers = vocab.raw("title_fillers") or {}
+        self.title_patterns = patterns or [s[0].upper() + s[1:] for s in vocab.SUBJECTS]
+        self.fillers = {k: v for k, v in fillers.items() if isinstance(v, list) and v} if isinstance(fillers, dict) else {}
         self._memoire = self._memoire_plan(plan.counts["memoire"])
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
 
@@ -143,8 +174,6 @@ class World:
         g = bisect_right(self._enl, i)
         return g, i - (self._enl[g - 1] if g else 0)
 
-    def codex_common(self, g: int) -> dict:
-        return _codex_common(self.seed, g)
 
     def h(self, tag: int, j: int) -> int:
         return _mix(self.seed, tag, j)
@@ -172,14 +201,12 @@ class World:
         deno = self.merimee_deno(j)
         place = self.merimee_place(j)
         h = self.h(5, j)
-        if deno in ("église", "chapelle", "abbaye", "prieuré", "cathédrale", "basilique"):
-            saint = vocab.SAINTS[h % len(vocab.SAINTS)]
-            return f"{deno.capitalize()} {saint}"
-        if deno in ("château", "manoir", "moulin", "pont", "hôtel"):
-            return f"{deno.capitalize()} de {place.name}"
-        if h % 3 == 0:
-            return f"{deno.capitalize()} {vocab.LAST_NAMES[h % len(vocab.LAST_NAMES)]}"
-        return deno.capitalize()
+        head = deno.split(" ")[0]
+        if head in ("église", "chapelle", "abbaye", "prieuré", "cathédrale", "basilique", "collégiale", "couvent"):
+            return f"{_cap(deno)} {vocab.SAINTS[h % len(vocab.SAINTS)]}"
+        if head in ("château", "manoir", "moulin", "pont", "hôtel", "maison", "ferme", "domaine"):
+            return f"{_cap(deno)} de {place.name}" if h % 2 else f"{_cap(deno)} {self.last_names[(h >> 4) % len(self.last_names)]}"
+        return _cap(deno)
 
     # objects
     def palissy_refa(self, j: int) -> int | None:
@@ -210,8 +237,8 @@ class World:
         deno = self.palissy_deno(j)
         h = self.h(11, j)
         if h % 2:
-            return f"{deno.capitalize()} : {vocab.SUBJECTS[h % len(vocab.SUBJECTS)]}"
-        return deno.capitalize()
+            return f"{_cap(deno)} : {vocab.SUBJECTS[(h >> 4) % len(vocab.SUBJECTS)]}"
+        return _cap(deno)
 
     # people
     def autor_ref(self, j: int) -> str:
@@ -221,11 +248,38 @@ class World:
 
     def autor_name(self, j: int) -> tuple[str, str]:
         h = self.h(13, j)
-        return vocab.LAST_NAMES[h % len(vocab.LAST_NAMES)], vocab.FIRST_NAMES[(h >> 8) % len(vocab.FIRST_NAMES)]
+        return self.last_names[h % len(self.last_names)], self.first_names[(h >> 12) % len(self.first_names)]
+
+    def mnr_series_of(self, j: int) -> tuple[str, str]:
+        return self.mnr_series[self.h(14, j) % len(self.mnr_series)]
 
     def mnr_ref(self, j: int) -> str:
-        prefix = vocab.MNR_PREFIXES[self.h(14, j) % len(vocab.MNR_PREFIXES)][0]
-        return f"{prefix}{j + 1:05d}"
+        return f"{self.mnr_series_of(j)[0]}{j + 1:05d}"
+
+    # random draws shared by several bases
+    def century(self, rng: random.Random, lo: int = 1001, hi: int = 2000) -> tuple[str, int]:
+        """(century label, a year in it) between years lo and hi."""
+        choices = [c for c in self.centuries if c[1] >= lo and c[2] <= hi] or self.centuries
+        label, start, end = rng.choice(choices)
+        return label, rng.randint(start, end)
+
+    def person(self, rng: random.Random) -> str:
+        return f"{rng.choice(self.last_names)} {rng.choice(self.first_names)}"
+
+    def title(self, rng: random.Random, city: str) -> str:
+        pattern = rng.choice(self.title_patterns)
+        if "{" not in pattern:
+            return pattern
+        values = {k: rng.choice(v) for k, v in self.fillers.items()}
+        values["city"] = city
+        try:
+            return pattern.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return pattern.split("{")[0].strip() or "Sans titre"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _lambert(rng: random.Random, place: vocab.Place) -> str:
@@ -238,16 +292,6 @@ def _wgs(rng: random.Random, place: vocab.Place) -> dict:
     return {"lat": round(place.lat + rng.uniform(-0.01, 0.01), 6), "lon": round(place.lon + rng.uniform(-0.01, 0.01), 6)}
 
 
-def _century(rng: random.Random, lo: int = 0, hi: int | None = None) -> tuple[str, int]:
-    cents = vocab.CENTURIES
-    k = rng.randint(lo, (hi if hi is not None else len(cents) - 1))
-    return cents[k], 1000 + 100 * k + rng.randint(0, 99)
-
-
-def _person(rng: random.Random) -> str:
-    return f"{rng.choice(vocab.LAST_NAMES)} {rng.choice(vocab.FIRST_NAMES)}"
-
-
 # ---------------------------------------------------------------------------------------------
 # one generator per base
 
@@ -255,12 +299,12 @@ def _person(rng: random.Random) -> str:
 def museo(w: World, rng: random.Random, j: int) -> dict:
     ref = w.museo_ref(j)
     place = w.museo_place(j)
-    kind = vocab.MUSEUM_KINDS[w.h(15, j) % len(vocab.MUSEUM_KINDS)]
-    name = f"{kind} de {place.name}"
+    pattern = w.museum_names[w.h(15, j) % len(w.museum_names)]
+    name = pattern.replace("{city}", place.name) if "{city}" in pattern else f"{pattern} de {place.name}"
     slug = _fold_code(place.name, 8).lower()
-    themes = rng.sample(vocab.MUSEUM_THEMES, rng.randint(1, 3))
+    themes = rng.sample(w.museum_themes, min(len(w.museum_themes), rng.randint(1, 3)))
     d = {
-        "REF": ref, "NOMOFF": name, "NOMUSAGE": name.replace("Musée", "musée", 1), "VILLE_M": place.name,
+        "REF": ref, "NOMOFF": name, "NOMUSAGE": name, "VILLE_M": place.name,
         "DPT": place.department, "REGION": place.region, "CP_M": f"{place.insee[:2]}{rng.randint(0, 999):03d}",
         "ADRL1_M": f"{rng.randint(1, 60)} rue {rng.choice(['de la République', 'du Musée', 'Victor-Hugo', 'des Arts', 'du Château'])}",
         "TEL_M": f"0{rng.randint(1, 5)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
@@ -269,7 +313,7 @@ def museo(w: World, rng: random.Random, j: int) -> dict:
         "LABEL": "Musée de France", "STATUT": rng.choice(["municipal", "départemental", "associatif", "national"]),
         "DOMPAL": themes, "THEMES": themes,
         "HIST": f"Le musée est fondé en {rng.randint(1795, 1990)} à partir des collections de la ville de {place.name}.",
-        "ARTISTE": ", ".join(rng.sample(vocab.PAINTERS[:20], 3)), "ACCES": "Oui",
+        "ARTISTE": ", ".join(rng.sample(w.artists, min(3, len(w.artists)))), "ACCES": "Oui",
         "AN_CREAT": str(rng.randint(1795, 1990)), "POP_COORDONNEES": _wgs(rng, place),
     }
     if rng.random() < 0.6:
@@ -281,27 +325,29 @@ def merimee(w: World, rng: random.Random, j: int) -> dict:
     ref = w.merimee_ref(j)
     place = w.merimee_place(j)
     deno = w.merimee_deno(j)
+    title = w.merimee_title(j)
     mh = ref.startswith("PA")
-    cent, year = _century(rng, 1)
+    cent, year = w.century(rng, 1001, 2000)
+    material, roof = rng.choice(vocab.MATERIALS), rng.choice(vocab.ROOFS)
     d = {
-        "REF": ref, "TICO": w.merimee_title(j), "DENO": [deno], "COM": [place.name], "WCOM": [place.name],
+        "REF": ref, "TICO": title, "DENO": [deno], "COM": [place.name], "WCOM": [place.name],
         "INSEE": [place.insee], "DPT": [place.dpt], "REG": [place.region], "SCLE": [cent], "DATE": [str(year)],
-        "STAT": rng.choice(vocab.OWNERS), "MURS": rng.sample(vocab.MATERIALS, 2), "TOIT": [rng.choice(vocab.ROOFS)],
+        "STAT": rng.choice(vocab.OWNERS), "MURS": [material, rng.choice(vocab.MATERIALS)], "TOIT": [roof],
         "COPY": [f"© {'Monuments historiques' if mh else 'Inventaire général'}, {rng.randint(1980, 2020)}"],
-        "DOSS": "dossier individuel" if not mh else "Dossier de protection",
+        "DOSS": "Dossier de protection" if mh else "dossier individuel",
         "ETUD": ["recensement immeubles MH"] if mh else ["inventaire topographique"], "CONTACT": CONTACT_MH,
-        "HIST": f"{w.merimee_title(j)} construit au {cent}, remanié au {rng.choice(vocab.CENTURIES)}.",
-        "DESC": f"Édifice en {rng.choice(vocab.MATERIALS)}, couvert en {rng.choice(vocab.ROOFS)}.",
-        "ADRS": f"{rng.randint(1, 40)} rue {rng.choice(vocab.SAINTS)}", "CADA": [f"{rng.choice('ABCDE')}{rng.choice('ABCDE')} {rng.randint(1, 400)}"],
+        "HIST": f"{title} construit au {cent}, remanié au {w.century(rng, year, 2000)[0]}.",
+        "DESC": f"Édifice en {material}, couvert en {roof}.",
+        "ADRS": f"{rng.randint(1, 40)} rue {rng.choice(vocab.SAINTS)}",
+        "CADA": [f"{rng.choice('ABCDE')}{rng.choice('ABCDE')} {rng.randint(1, 400)}"],
     }
     d["WADRS"] = d["ADRS"]
     if mh:
         prot = rng.choice([p for p in w.protections if p.endswith("MH")] or w.protections)
-        dpro = f"{rng.randint(1840, 2020)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d} : {prot}"
-        d.update({"PROT": [prot], "DPRO": dpro, "PPRO": f"{d['TICO']} (cad. {d['CADA'][0]}) : {prot} par arrêté",
-                  "APRO": ["arrêté"], "INTE": ["A signaler"]})
-    else:
-        d["AUTR"] = [rng.choice(vocab.ARCHITECTS)] if rng.random() < 0.3 else []
+        d.update({"PROT": [prot], "DPRO": f"{rng.randint(1840, 2020)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d} : {prot}",
+                  "PPRO": f"{title} (cad. {d['CADA'][0]}) : {prot} par arrêté", "APRO": ["arrêté"], "INTE": ["A signaler"]})
+    elif rng.random() < 0.3:
+        d["AUTR"] = [rng.choice(w.architects)]
     r = rng.random()
     if r < 0.72 and vocab.metropolitan(place):
         d["COOR"], d["ZONE"] = _lambert(rng, place), "Lambert93"
@@ -316,29 +362,30 @@ def palissy(w: World, rng: random.Random, j: int) -> dict:
     place = w.palissy_place(j)
     a = w.palissy_refa(j)
     deno = w.palissy_deno(j)
-    cent, year = _century(rng, 2)
+    cent, year = w.century(rng, 1101, 2000)
     mh = ref.startswith("PM")
+    material = rng.choice(w.materials)
     d = {
         "REF": ref, "TICO": w.palissy_title(j), "DENO": [deno], "COM": [place.name], "WCOM": [place.name],
         "INSEE": [place.insee], "DPT": [place.dpt], "REG": [place.region], "SCLE": [cent], "DATE": [str(year)],
-        "MATR": [rng.choice(vocab.TECHNIQUES)], "STAT": [rng.choice(vocab.OWNERS)], "CONTACT": CONTACT_MH,
+        "MATR": [material], "STAT": [rng.choice(vocab.OWNERS)], "CONTACT": CONTACT_MH,
         "COPY": f"© {'Monuments historiques' if mh else 'Inventaire général'}, {rng.randint(1980, 2020)}",
         "DOSS": ["dossier individuel"], "ETUD": "recensement objets MH" if mh else "inventaire topographique",
         "DIMS": f"h = {rng.randint(20, 400)} ; la = {rng.randint(10, 300)}", "ETAT": [rng.choice(vocab.STATES)],
-        "REPR": [rng.choice(vocab.SUBJECTS)], "DESC": f"{deno.capitalize()} en {rng.choice(vocab.TECHNIQUES)}.",
+        "REPR": [rng.choice(vocab.SUBJECTS)], "DESC": f"{_cap(deno)} en {material}.",
     }
     if a is not None:
         d["REFA"] = [w.merimee_ref(a)]
         d["EDIF"] = w.merimee_title(a)
         d["EMPL"] = rng.choice(["chœur", "nef", "sacristie", "chapelle nord", "trésor", "bas-côté sud"])
     if rng.random() < 0.35:
-        d["AUTR"] = [rng.choice(vocab.PAINTERS[:-2])]
+        d["AUTR"] = [rng.choice(w.artists)]
     if mh:
-        prot = rng.choice([p for p in w.protections if "objet" in p] or w.protections)
+        prot = rng.choice([p for p in w.protections if p.endswith("objet")] or w.protections)
         d.update({"PROT": prot, "DPRO": f"{rng.randint(1900, 2020)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d} : {prot}"})
-    if rng.random() < 0.05:  # objects in private hands: the real location is restricted
+    if rng.random() < 0.05:  # objects in private hands: the exact location is restricted
         d.update({"ADRS2": f"{rng.randint(1, 90)} chemin des {rng.choice(['Vignes', 'Prés', 'Chênes'])}",
-                  "COM2": [place.name], "INSEE2": [place.insee], "EDIF2": f"Demeure {rng.choice(vocab.LAST_NAMES)}",
+                  "COM2": [place.name], "INSEE2": [place.insee], "EDIF2": f"Demeure {rng.choice(w.last_names)}",
                   "EMPL2": "salon"})
     if rng.random() < 0.2 and vocab.metropolitan(place):
         d["COOR"], d["ZONE"] = _lambert(rng, place), "Lambert93"
@@ -348,12 +395,13 @@ def palissy(w: World, rng: random.Random, j: int) -> dict:
 def autor(w: World, rng: random.Random, j: int) -> dict:
     nom, pren = w.autor_name(j)
     born = rng.randint(1450, 1930)
+    job = rng.choice(w.professions)
     d = {
-        "REF": w.autor_ref(j), "NOM": nom, "PREN": pren, "FONC": [rng.choice(vocab.FUNCTIONS)],
+        "REF": w.autor_ref(j), "NOM": nom, "PREN": pren, "FONC": [job],
         "DNAISS": str(born), "DMORT": str(born + rng.randint(30, 90)), "LNAISS": rng.choice(w.places).name,
         "NATIO": "française", "TYPID": ["personne physique"], "ISNI_VERIFIEE": "non",
-        "SCLE": [vocab.CENTURIES[min(len(vocab.CENTURIES) - 1, max(0, (born + 30) // 100 - 10))]],
-        "BIO": f"{pren} {nom}, {rng.choice(vocab.FUNCTIONS)}, actif à {rng.choice(w.places).name}.",
+        "SCLE": [w.century(rng, born + 20 - (born + 20 - 1) % 100, born + 120 - (born + 20 - 1) % 100)[0]],
+        "BIO": f"{pren} {nom}, {job}, actif à {rng.choice(w.places).name}.",
     }
     if rng.random() < 0.25 and w.n["merimee"] and w.n["palissy"]:
         d["LBASE"] = [w.merimee_ref(rng.randrange(w.n["merimee"])) if rng.random() < 0.6 else w.palissy_ref(rng.randrange(w.n["palissy"]))]
@@ -372,21 +420,24 @@ def joconde(w: World, rng: random.Random, j: int) -> dict:
     k = rng.randrange(len(jc.domains))
     ref = f"{j // 1_000_000:03d}{jc.codes[k]}{j % 1_000_000:06d}"
     m = int(w.n["museo"] * rng.random() ** 2)  # a few big museums hold most objects
-    cent, year = _century(rng, 3)
-    author = rng.choice(vocab.PAINTERS)
+    city = w.museo_place(m).name
+    cent, year = w.century(rng, 1301, 2000)
     deno = rng.choice(jc.denos)
-    subject = rng.choice(vocab.SUBJECTS)
+    title = w.title(rng, rng.choice(w.places).name)
     d = {
         "REF": ref, "INV": f"{rng.choice(['D', 'Inv.', 'MB', 'AR.'])} {rng.randint(1850, 2020)}.{rng.randint(1, 99)}.{rng.randint(1, 999)}",
-        "MUSEO": w.museo_ref(m), "DOMN": [jc.domains[k]] + ([rng.choice(jc.domains)] if rng.random() < 0.3 else []),
-        "STAT": [rng.choice(vocab.JOCONDE_STATUSES)], "DENO": [deno], "TITR": f"{subject[0].upper()}{subject[1:]}",
-        "AUTR": [author], "PERI": [f"{rng.choice(vocab.QUARTERS)} {cent}"], "MILL": [str(year)],
-        "TECH": [rng.choice(vocab.TECHNIQUES)], "DIMS": f"H. {rng.randint(5, 300)} ; L. {rng.randint(5, 300)}",
-        "ECOL": ["France"], "REPR": [subject], "LOCA": f"{w.museo_place(m).name} ; musée",
-        "DESC": f"{deno.capitalize()} représentant {subject}.", "COPY": f"© {w.museo_place(m).name}, musée ; photo {_person(rng)}",
+        "MUSEO": w.museo_ref(m), "DOMN": [jc.domains[k]], "STAT": [rng.choice(vocab.JOCONDE_STATUSES)], "DENO": [deno],
+        "TITR": title, "AUTR": [rng.choice(w.artists)], "PERI": [f"{rng.choice(vocab.QUARTERS)} {cent}"], "MILL": [str(year)],
+        "TECH": [rng.choice(w.techniques)], "DIMS": f"H. {rng.randint(5, 300)} ; L. {rng.randint(5, 300)}",
+        "ECOL": [rng.choice(w.schools)], "REPR": [rng.choice(vocab.SUBJECTS)], "LOCA": f"{city} ; musée",
+        "DESC": f"{_cap(deno)} : {title}.", "COPY": f"© {city}, musée ; photo {w.person(rng)}",
     }
-    if d["DOMN"][-1] == d["DOMN"][0] and len(d["DOMN"]) > 1:
-        d["DOMN"].pop()
+    if rng.random() < 0.3:
+        other = rng.choice(jc.domains)
+        if other != jc.domains[k]:
+            d["DOMN"].append(other)
+    if w.epochs and rng.random() < 0.3:
+        d["EPOQ"] = [rng.choice(w.epochs)]
     if rng.random() < 0.65:
         d["IMG"] = [f"joconde/{ref}/{ref.lower()}_{n}.jpg" for n in range(1, rng.choice((1, 1, 1, 2, 3)) + 1)]
     if rng.random() < 0.01 and w.n["merimee"]:
@@ -430,12 +481,12 @@ def memoire(w: World, rng: random.Random, i: int) -> dict:
         else:
             ref = f"MH{i:09d}"
             idprod = f"Conservation régionale des monuments historiques {place.region}"
-    view = rng.choice(vocab.VIEWS)
+    view = rng.choice(w.views)
     year = rng.randint(1880, 2022)
     d = {
-        "REF": ref, "LEG": f"{edif[0].upper()}{edif[1:]}. {view}", "EDIF": edif, "COM": [place.name], "INSEE": [place.insee],
-        "DPT": [place.dpt], "REG": [place.region], "AUTP": [rng.choice(vocab.PHOTOGRAPHERS)], "DATPV": str(year),
-        "TYPDOC": "photographie numérique" if year > 2000 else "phototype argentique", "IDPROD": idprod,
+        "REF": ref, "LEG": f"{_cap(edif)}. {_cap(view)}", "EDIF": edif, "COM": [place.name], "INSEE": [place.insee],
+        "DPT": [place.dpt], "REG": [place.region], "AUTP": [rng.choice(w.photographers)], "DATPV": str(year),
+        "TYPDOC": "photographie numérique" if year > 2005 else rng.choice(w.typdoc), "IDPROD": idprod,
         "DOM": ["architecture" if not target or target[0] == "merimee" else "objet mobilier"],
         "LOCA": f"France ; {place.region} ; {place.department} ; {place.name}", "SERIE": [f"Série {rng.randint(1, 40)}"],
         "COPY": f"© Ministère de la Culture (France), Médiathèque du patrimoine et de la photographie, {year}",
@@ -451,19 +502,23 @@ def memoire(w: World, rng: random.Random, i: int) -> dict:
     return d
 
 
+_MNR_DENO = {"MNR": "Tableau", "OAR": "Objet d'art", "RFR": "Sculpture", "REC": "Dessin", "AEG": "Statuette",
+             "AGR": "Vase", "MAO": "Objet d'art", "OAO": "Objet d'art"}
+
+
 def mnr(w: World, rng: random.Random, j: int) -> dict:
     ref = w.mnr_ref(j)
-    prefix, domain, deno = next(p for p in vocab.MNR_PREFIXES if p[0] == ref[:3])
-    subject = rng.choice(vocab.SUBJECTS)
-    cent, _ = _century(rng, 4, 9)
+    prefix, domain = w.mnr_series_of(j)
+    cent, _ = w.century(rng, 1401, 1950)
     d = {
-        "REF": ref, "TITR": f"{subject[0].upper()}{subject[1:]}", "AUTR": [rng.choice(vocab.PAINTERS)], "DENO": [deno],
-        "DOMN": [domain], "TECH": [rng.choice(vocab.TECHNIQUES)], "DIMS": [f"H. {rng.randint(10, 200)} ; L. {rng.randint(10, 200)}"],
-        "SCLE": [cent], "LOCA": rng.choice(vocab.MNR_PLACES), "INV": f"{prefix} {j + 1}", "ECOL": "France",
-        "HIST": f"Récupéré en Allemagne en {rng.choice([1945, 1946, 1947])}, attribué aux Musées nationaux en {rng.choice([1950, 1951])}.",
-        "PROV": f"Collection {rng.choice(vocab.LAST_NAMES)}, Paris", "CATE": rng.choice([
-            "Oeuvre dont l'historique est incomplet entre 1933 et 1945, en l'état des recherches actuelles.",
-            "Oeuvre ayant fait l'objet d'une spoliation.", "Oeuvre acquise sur le marché de l'art."]),
+        "REF": ref, "TITR": w.title(rng, rng.choice(w.places).name), "AUTR": [rng.choice(w.artists)],
+        "DENO": [_MNR_DENO.get(prefix, "Objet d'art")], "DOMN": [domain], "TECH": [rng.choice(w.techniques)],
+        "DIMS": [f"H. {rng.randint(10, 200)} ; L. {rng.randint(10, 200)}"], "SCLE": [cent],
+        "LOCA": rng.choice(vocab.MNR_PLACES), "INV": f"{prefix} {j + 1}", "ECOL": rng.choice(w.schools),
+        "HIST": rng.choice(w.provenances) if w.provenances else
+        f"Récupéré en Allemagne en {rng.choice([1945, 1946, 1947])}, attribué aux Musées nationaux en {rng.choice([1950, 1951])}.",
+        "CATE": rng.choice(["Oeuvre dont l'historique est incomplet entre 1933 et 1945, en l'état des recherches actuelles.",
+                            "Oeuvre ayant fait l'objet d'une spoliation.", "Oeuvre acquise sur le marché de l'art."]),
         "REDC": [f"{rng.choice('ABCDFGJLMN')}. {rng.choice('ABCDFGJLMN')}."],
     }
     if rng.random() < 0.85:
@@ -476,35 +531,28 @@ def mnr(w: World, rng: random.Random, j: int) -> dict:
     return d
 
 
-_LIBRARY_COORDS = {"Aurillac": (44.9264, 2.4396), "Lyon": (45.7640, 4.8357), "Rouen": (49.4431, 1.0993),
-                   "Troyes": (48.2973, 4.0744), "Tours": (47.3941, 0.6848), "Valenciennes": (50.3570, 3.5235),
-                   "Avignon": (43.9493, 4.8055), "Besançon": (47.2378, 6.0241), "Dijon": (47.3220, 5.0415),
-                   "Amiens": (49.8941, 2.2958)}
-
-
 @lru_cache(maxsize=64)
-def _codex_common(seed: int, g: int) -> dict:
+def _codex_common(w: World, g: int) -> dict:
     """Fields a codex shares with its décors (drawn from the codex's own generator)."""
-    rng = random.Random(_mix(seed, 77, g))
-    lib = rng.choice(vocab.LIBRARIES)
-    city = lib.split(" - ")[0]
-    lat, lon = _LIBRARY_COORDS.get(city, (48.8566, 2.3522))
+    rng = random.Random(_mix(w.seed, 77, g))
+    name, city, place = rng.choice(w.libraries)
+    point = {"lat": place.lat, "lon": place.lon} if place else {"lat": 48.8566, "lon": 2.3522}
     title = rng.choice(vocab.MANUSCRIPTS)
     start = rng.randint(1100, 1500)
     cote = f"ms. {rng.randint(1, 3000):04d}"
-    return {"ETAB": lib, "COTE": cote, "REFD": f"{lib} - {cote}", "TITR": title, "LOCA": city,
+    return {"ETAB": name, "COTE": cote, "REFD": f"{city} - {name} - {cote}", "TITR": title, "LOCA": city,
             "DATE": f"vers {start}-{start + 10}", "DATDEB": str(start), "DATFIN": str(start + 10),
             "ORIGG": rng.choice(["France (nord)", "France (ouest)", "Flandres", "Italie", "France (Paris)"]),
             "LANGOUV": rng.choice(["latin", "latin ; français", "français"]),
             "NOMENC": [rng.choice(["Liturgie", "Dévotion", "Littérature", "Histoire"])],
             "COPY": "© Institut de recherche et d'histoire des textes - CNRS", "DROIT": "cliché IRHT ; droits collectivité, CNRS et MCC",
-            "POP_COORDONNEES": {"lat": lat, "lon": lon}}
+            "POP_COORDONNEES": point}
 
 
 def enluminures(w: World, rng: random.Random, i: int) -> dict:
     """Codices ("INI-CM…") each followed by its décors ("INI-D…", REFC → codex)."""
     g, pos = w.enluminures_group(i)
-    common = w.codex_common(g)
+    common = _codex_common(w, g)
     cref = f"INI-CM-{g + 1:06d}"
     if pos == 0:
         return {"REF": cref, **common, "NOMENC": list(common["NOMENC"]), "POP_COORDONNEES": dict(common["POP_COORDONNEES"]),
@@ -513,7 +561,7 @@ def enluminures(w: World, rng: random.Random, i: int) -> dict:
     decor = i - g  # décors before this one: i - (g + 1), numbered from 1
     dref = f"INI-D-{decor:07d}"
     d = {"REF": dref, **common, "NOMENC": list(common["NOMENC"]), "POP_COORDONNEES": dict(common["POP_COORDONNEES"]),
-         "REFC": [cref], "SUJET": rng.choice(vocab.DECOR_SUBJECTS), "DOMN": "décor",
+         "REFC": [cref], "SUJET": rng.choice(w.decor_subjects), "DOMN": "décor",
          "TYPE": "enluminure ; manuscrit", "FOPG": f"f. {rng.randint(1, 300):03d}{rng.choice(['', 'v'])}",
          "CONTXT": rng.choice(["Miniature", "Initiale", "Encadrement"]), "TYPDEC": rng.choice(["miniature", "initiale ornée", "encadrement orné"]),
          "ATTRIB": rng.choice(["Maître de la Légende dorée de Munich (proche du)", "Maître de Boucicaut", "anonyme", "Jean Bourdichon (atelier de)"])}

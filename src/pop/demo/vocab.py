@@ -104,6 +104,16 @@ def _vocab() -> dict:
     return _load()
 
 
+def raw(key: str):
+    """The value of ``key`` in vocabularies.json as stored (lists of objects, dicts…), or None."""
+    return _vocab().get(key)
+
+
+def terms_or(key: str, fallback: list[str]) -> list[str]:
+    """``terms(key)`` when vocabularies.json has it, else ``fallback``."""
+    return terms(key) or list(fallback)
+
+
 def terms(key: str) -> list[str]:
     """The vocabulary ``key``: from vocabularies.json when present (non-empty list of strings), else the fallback."""
     values = _vocab().get(key)

@@ -22,10 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="graine : même graine, mêmes notices (défaut 1)")
         parser.add_argument("--images", type=int, default=0, help="nombre de fichiers image réels à écrire (défaut 0)")
         parser.add_argument("--if-empty", action="store_true", help="ne fait rien si la base contient déjà des notices")
-        parser.add_argument("--batch", type=int, default=2000, help="notices par lot (une transaction par lot, défaut 2000)")
+        parser.add_argument("--batch", type=int, default=5000, help="notices par lot (une transaction par lot, défaut 5000)")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="processus de génération en parallèle (défaut : 2 à partir de 20 000 notices, 0 sinon)")
         parser.add_argument("--quiet", action="store_true", help="sans barre de progression")
 
-    def handle(self, *args, records, seed, images, if_empty, batch, quiet, **opts):
+    def handle(self, *args, records, seed, images, if_empty, batch, workers, quiet, **opts):
         if records < 0:
             raise CommandError("--records doit être positif ou nul.")
         if images < 0:
@@ -39,7 +41,7 @@ class Command(BaseCommand):
                 self.stderr.write("La base contient déjà des notices : rien à faire (--if-empty).")
             return
         started = time.monotonic()
-        report = load(records, seed=seed, images=images, batch=batch, progress=not quiet, stream=sys.stderr)
+        report = load(records, seed=seed, images=images, batch=batch, progress=not quiet, stream=sys.stderr, workers=workers)
         elapsed = time.monotonic() - started
         if not quiet:
             per_base = ", ".join(f"{b} {n}" for b, n in report.counts.items())
