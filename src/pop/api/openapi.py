@@ -148,12 +148,54 @@ def spec() -> dict:
                 "responses": {"200": {"description": "Notice, sections et champs", "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/NoticePage"}}}},
                               "404": _error("Base ou notice inconnue, ou notice supprimée")}}},
+            "/notices/{base}/{ref}/iiif/manifest": {"get": {
+                "summary": "Manifeste IIIF Presentation 3.0 des images de la notice", "operationId": "iiifManifest",
+                "parameters": _NOTICE_PARAMS,
+                "responses": {"200": {"description": "Manifeste IIIF (JSON-LD)", "content": {"application/ld+json": {}}},
+                              "404": _error("Base ou notice inconnue, ou notice supprimée")}}},
+            **_export_paths(search_ok, bad),
             "/openapi.json": {"get": {"summary": "Cette description OpenAPI", "operationId": "openapi",
                                       "responses": {"200": {"description": "Document OpenAPI 3.1"}}}},
             "/docs": {"get": {"summary": "Documentation lisible de l'API", "operationId": "docs",
                               "responses": {"200": {"description": "Page HTML", "content": {"text/html": {}}}}}},
         },
         "components": {"schemas": _schemas()},
+    }
+
+
+def _export_paths(search_ok: dict, bad: dict) -> dict:
+    """Spreadsheet / CSV exports of a search or a basket (routes of ``pop.exports.urls_api``)."""
+    from pop.exports.writers import FORMATS
+    fmt = _param("format", "Format du fichier.", {"type": "string", "enum": list(FORMATS), "default": "csv"})
+    fields = _param("fields", "Colonnes : codes de champs séparés par des virgules, ou `all` (par défaut : les champs "
+                    "affichés de chaque base).", {"type": "string"}, example="REF,TICO,DENO")
+    body_extra = {"type": "object", "properties": {"format": fmt["schema"], "fields": {"type": "string"}}}
+    done = {"200": {"description": "Le fichier (téléchargement direct pour les petits exports)",
+                    "content": {FORMATS[f].content_type: {} for f in FORMATS}},
+            "202": {"description": "Export préparé en arrière-plan : `{\"job\": {…}, \"message\"}`",
+                    "content": {"application/json": {}}},
+            "400": bad}
+    paging = {"from", "size", "search_after"}
+    return {
+        "/search/export-simple": {"get": {
+            "summary": "Export de la recherche simple (CSV, XLSX, ODS, JSON Lines)", "operationId": "exportSimple",
+            "description": "Mêmes paramètres que `/search/simple` (sans pagination) ; toutes les notices correspondantes.",
+            "parameters": [p for p in _search_params() if p["name"] not in paging] + [fmt, fields],
+            "responses": done}},
+        "/search/export-advanced": {"post": {
+            "summary": "Export de la recherche experte", "operationId": "exportAdvanced",
+            "description": "Corps de `/search/advanced` (sans pagination), plus `format` et `fields`.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "allOf": [{"$ref": "#/components/schemas/AdvancedQuery"}, body_extra]}}}},
+            "responses": done}},
+        "/search/export-basket": {"post": {
+            "summary": "Export d'une sélection de notices", "operationId": "exportBasket",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"],
+                "properties": {"items": {"type": "array", "items": {"type": "string"}, "description": "`base/REF`"},
+                               "format": fmt["schema"], "fields": {"type": "string"}}},
+                "example": {"items": ["merimee/PA00078014"], "format": "csv"}}}},
+            "responses": done}},
     }
 
 

@@ -32,7 +32,8 @@ def _facet_options(raw: dict) -> tuple[int, dict[str, str]]:
     return size, {engine_facet(P.strip_keyword(k)): P.as_text(f"facet_search[{k}]", v, 100) for k, v in searches.items()}
 
 
-def _simple_query(p: P.SimpleParams, raw: dict, *, with_facets: bool, bbox=None) -> engine.SimpleQuery:
+def simple_query(p: P.SimpleParams, raw: dict, *, with_facets: bool, bbox=None) -> engine.SimpleQuery:
+    """The engine query of validated simple-search parameters (``raw`` carries facet_size/facet_search)."""
     sort, order = engine_sort(p.sort)
     facet_size, facet_filter = _facet_options(raw)
     return engine.SimpleQuery(
@@ -42,7 +43,8 @@ def _simple_query(p: P.SimpleParams, raw: dict, *, with_facets: bool, bbox=None)
         facet_size=facet_size, facet_filter=facet_filter, with_facets=with_facets, bbox=bbox)
 
 
-def _expert_query(p: P.AdvancedParams, body: dict, bbox=None) -> engine.ExpertQuery:
+def expert_query(p: P.AdvancedParams, body: dict, bbox=None) -> engine.ExpertQuery:
+    """The engine query of a validated expert body; the engine checks fields and values (QueryError)."""
     sort, order = engine_sort(p.sort)
     facet_size, facet_filter = _facet_options(body)
     filters = engine.SimpleQuery(facets=_engine_facets(p.facets), has_image=p.filters.get("hasImage"),
@@ -53,6 +55,10 @@ def _expert_query(p: P.AdvancedParams, body: dict, bbox=None) -> engine.ExpertQu
     query.search_after = p.search_after or None
     query.filters, query.with_facets, query.facet_size, query.bbox = filters, p.aggregations, facet_size, bbox
     return query
+
+
+# Used by the exports under their former private names.
+_simple_query, _expert_query = simple_query, expert_query
 
 
 def _tree(node) -> dict:
@@ -92,7 +98,7 @@ def _query_dict(request) -> dict:
 @api_view("GET")
 def simple(request):
     raw = _query_dict(request)
-    result = _search(_simple_query(P.simple_params(raw), raw, with_facets=True))
+    result = _search(simple_query(P.simple_params(raw), raw, with_facets=True))
     return json_response(envelope(result))
 
 
@@ -101,14 +107,14 @@ def facets(request):
     raw = _query_dict(request)
     p = P.simple_params(raw)
     p.size, p.offset, p.search_after = 0, 0, []
-    result = _search(_simple_query(p, raw, with_facets=True))
+    result = _search(simple_query(p, raw, with_facets=True))
     return json_response({"total": result.total, "aggregations": aggregations(result.facets)})
 
 
 @api_view("POST")
 def advanced(request):
     body = _body(request)
-    result = _search(_expert_query(P.advanced_params(body), body))
+    result = _search(expert_query(P.advanced_params(body), body))
     return json_response(envelope(result))
 
 
@@ -131,10 +137,10 @@ def map_view(request):
     if request.method == "POST":
         body = _body(request)
         bbox, zoom = _map_options(body)
-        query = _expert_query(P.advanced_params(body), body)
+        query = expert_query(P.advanced_params(body), body)
     else:
         raw = _query_dict(request)
         bbox, zoom = _map_options(raw)
-        query = _simple_query(P.simple_params(raw), raw, with_facets=False)
+        query = simple_query(P.simple_params(raw), raw, with_facets=False)
     query.with_facets = False
     return json_response(map_answer(engine.map_clusters(query, bbox=bbox, zoom=zoom)))
