@@ -121,6 +121,17 @@ def test_kill_9_at_any_moment_then_restart_converges(index_dir):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_parallel_rebuild_indexes_every_record_once(index_dir):
+    service.save_many(monuments(300), actor="test")
+    service.delete("merimee", "PA00000010", actor="test")
+    r = store.rebuild(batch=40, workers=2)
+    assert r["records"] == 299 and r["workers"] == 2
+    keys = index_keys()
+    assert set(keys) == db_keys() and max(keys.values()) == 1
+    assert store.check(sample=50)["ok"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_follower_makes_a_saved_record_searchable_within_2_seconds(index_dir):
     store.ensure_current()
     p = pop_process(index_dir.parent, "index", "follow")

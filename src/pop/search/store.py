@@ -126,6 +126,18 @@ def ensure_current() -> Path:
     return gen
 
 
+def json_docs(records: list[Record]) -> list[str]:
+    """Index documents (JSON text) of the published records among ``records``.
+    JSON (orjson, then parsed in Rust) costs less than building tantivy.Document objects in Python."""
+    published = [r for r in records if r.status == Record.PUBLISHED]
+    out = []
+    for r, view in zip(published, read_records(published, V.PUBLIC)):
+        doc = documents.build(r.base, r.id, view, r.updated_at)
+        doc["src"] = base64.b64encode(doc["src"]).decode()
+        out.append(orjson.dumps(doc).decode())
+    return out
+
+
 class GenWriter:
     """The single writer of one generation."""
 
@@ -140,16 +152,11 @@ class GenWriter:
         self.checkpoint = read_checkpoint(gen)
 
     def apply(self, records: list[Record], *, delete_first: bool = True) -> None:
-        published = [r for r in records if r.status == Record.PUBLISHED]
-        views = read_records(published, V.PUBLIC)
         if delete_first:
             for r in records:
                 self.writer.delete_documents_by_term("key", f"{r.base}/{r.ref}")
-        for r, view in zip(published, views):
-            # JSON (orjson, then parsed in Rust) costs less than building a tantivy.Document in Python
-            doc = documents.build(r.base, r.id, view, r.updated_at)
-            doc["src"] = base64.b64encode(doc["src"]).decode()
-            self.writer.add_json(orjson.dumps(doc).decode())
+        for doc in json_docs(records):
+            self.writer.add_json(doc)
 
     def commit(self, seq: int) -> None:
         self.writer.commit()
@@ -195,25 +202,63 @@ def sync(batch: int = BATCH) -> int:
         w.close()
 
 
-def rebuild(batch: int = 2000, progress=None) -> dict:
-    """Builds a new generation from the database and makes it live. Returns figures."""
+PARALLEL_FROM = 20_000   # records: below this, a rebuild builds documents in-process
+
+
+def _seq_chunks(upto: int, batch: int):
+    """(lo, hi] seq ranges of about ``batch`` published records each."""
+    bounds = list(Record.objects.filter(status=Record.PUBLISHED, seq__lte=upto).order_by("seq")
+                  .values_list("seq", flat=True)[batch - 1::batch])
+    lo = 0
+    for hi in bounds:
+        yield lo, hi
+        lo = hi
+    if lo < upto:
+        yield lo, upto
+
+
+def _build_chunk(bounds) -> list[str]:
+    """Worker process: JSON documents of the published records with lo < seq <= hi."""
+    lo, hi = bounds
+    return json_docs(list(Record.objects.filter(seq__gt=lo, seq__lte=hi, status=Record.PUBLISHED).order_by("seq")))
+
+
+def rebuild(batch: int = 2000, progress=None, workers: int | None = None) -> dict:
+    """Builds a new generation from the database and makes it live. Returns figures.
+
+    Large rebuilds build documents in ``workers`` forked processes (reading the database and
+    building JSON in parallel) while this process feeds Tantivy's indexing threads."""
     from pop.catalog.service import current_seq
     t0 = time.monotonic()
     gen = new_gen()
     w = GenWriter(gen)
     upto = current_seq()
-    last, count = 0, 0
+    count = 0
+    total = Record.objects.filter(status=Record.PUBLISHED, seq__lte=upto).count()
+    if workers is None:
+        workers = max(1, (os.cpu_count() or 1)) if total >= PARALLEL_FROM else 0
     try:
-        while True:
-            recs = list(Record.objects.filter(seq__gt=last, seq__lte=upto, status=Record.PUBLISHED)
-                        .order_by("seq")[:batch])
-            if not recs:
-                break
-            w.apply(recs, delete_first=False)
-            last = recs[-1].seq
-            count += len(recs)
-            if progress:
-                progress(count)
+        chunks = list(_seq_chunks(upto, batch))
+        if workers:
+            import multiprocessing
+
+            from django.db import connections
+            connections.close_all()  # children open their own connections
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for docs in pool.imap(_build_chunk, chunks, chunksize=1):
+                    for d in docs:
+                        w.writer.add_json(d)
+                    count += len(docs)
+                    if progress:
+                        progress(count)
+        else:
+            for bounds in chunks:
+                docs = _build_chunk(bounds)
+                for d in docs:
+                    w.writer.add_json(d)
+                count += len(docs)
+                if progress:
+                    progress(count)
         w.commit(upto)
         build_s = time.monotonic() - t0
         caught_up = w.sync()
@@ -226,7 +271,7 @@ def rebuild(batch: int = 2000, progress=None) -> dict:
     w.close()
     _remove_old(keep={gen.name})
     return {"generation": gen.name, "records": count, "seconds": round(build_s, 2),
-            "rate": round(count / build_s) if build_s else 0, "caught_up": caught_up}
+            "rate": round(count / build_s) if build_s else 0, "caught_up": caught_up, "workers": workers}
 
 
 def _remove_old(keep: set[str]) -> None:

@@ -19,8 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=store.BATCH)
         parser.add_argument("--interval", type=float, default=0.5, help="follow : attente entre deux scrutations (s)")
         parser.add_argument("--sample", type=int, default=200, help="check : notices comparées en détail")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="rebuild : processus qui préparent les documents (défaut : un par cœur au-delà de 20 000 notices)")
 
-    def handle(self, *args, action, batch, interval, sample, **opts):
+    def handle(self, *args, action, batch, interval, sample, workers, **opts):
         if action == "sync":
             try:
                 t0 = time.monotonic()
@@ -45,7 +47,7 @@ class Command(BaseCommand):
                 if time.monotonic() - last[0] > 10:
                     last[0] = time.monotonic()
                     self.stdout.write(f"  {n} notices indexées")
-            r = store.rebuild(batch=max(batch, 2000), progress=progress)
+            r = store.rebuild(batch=max(batch, 2000), progress=progress, workers=workers)
             self.stdout.write(f"index reconstruit ({r['generation']}) : {r['records']} notices en {r['seconds']} s "
                               f"({r['rate']} notices/s), {r['caught_up']} rattrapée(s)")
         elif action == "check":
