@@ -5,8 +5,13 @@ never disagree with /api/openapi.json. Limits shown come from settings and the e
 """
 from __future__ import annotations
 
+import json
+import re
+
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from pop.api.http import api_view, json_response
 from pop.api.params import MAX_DEPTH, MAX_RULES, max_offset, max_size
@@ -278,26 +283,40 @@ def spec_view(request):
     return json_response(spec())
 
 
-def _operations(doc: dict) -> list[dict]:
-    out = []
-    for path, item in doc["paths"].items():
-        for method, op in item.items():
-            params = [{**p, "type": _type_label(p["schema"])} for p in op.get("parameters", [])]
-            out.append({"method": method.upper(), "path": path, "op": op, "params": params,
-                        "responses": sorted(op.get("responses", {}).items())})
-    return out
+def _md(text: str) -> str:
+    """Escaped text with `code` spans (the only markup the descriptions use)."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text or "")))
+
+
+_TYPES = {"string": "texte", "integer": "entier", "number": "nombre", "boolean": "booléen", "object": "objet"}
 
 
 def _type_label(schema: dict) -> str:
     kind = schema.get("type", "")
     if kind == "array":
-        return f"liste de {schema.get('items', {}).get('type', 'valeurs')}"
-    return kind if isinstance(kind, str) else " | ".join(kind)
+        inner = schema.get("items", {}).get("type", "valeur")
+        return f"liste ({_TYPES.get(inner, inner) if isinstance(inner, str) else 'texte ou nombre'})"
+    return _TYPES.get(kind, kind) if isinstance(kind, str) else " ou ".join(_TYPES.get(k, k) for k in kind)
+
+
+def _operations(doc: dict) -> list[dict]:
+    out = []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            params = [{**p, "type": _type_label(p["schema"]), "html": _md(p["description"])}
+                      for p in op.get("parameters", [])]
+            examples = [c.get("example") for c in op.get("requestBody", {}).get("content", {}).values() if c.get("example")]
+            out.append({"method": method.upper(), "path": path, "op": op, "params": params,
+                        "example": json.dumps(examples[0], ensure_ascii=False, indent=2) if examples else "",
+                        "description": _md(op.get("description", "")),
+                        "responses": [(code, _md(r["description"])) for code, r in sorted(op.get("responses", {}).items())]})
+    return out
 
 
 @api_view("GET")
 def docs_view(request):
     doc = spec()
     # No request context: the page needs no site context processor (and so no database).
-    html = render_to_string("api/docs.html", {"doc": doc, "operations": _operations(doc), "operators": OPERATORS})
+    html = render_to_string("api/docs.html", {"doc": doc, "operations": _operations(doc), "operators": OPERATORS,
+                                              "intro": _md(doc["info"]["description"])})
     return HttpResponse(html, content_type="text/html; charset=utf-8")

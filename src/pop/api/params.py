@@ -272,7 +272,12 @@ class SimpleParams:
 
 def page_params(raw: dict) -> tuple[int, int]:
     size = as_int("size", raw.get("size"), DEFAULT_SIZE, 0, max_size())
-    offset = as_int("from", raw.get("from"), 0, 0, max_offset())
+    try:
+        offset = as_int("from", raw.get("from"), 0, 0, max_offset())
+    except ApiError as exc:
+        if exc.code == "limit_exceeded":
+            exc.message += " Pour aller plus loin, paginez avec « search_after » et un tri (sort)."
+        raise
     return offset, size
 
 
