@@ -187,3 +187,14 @@ def test_new_record_appears_after_sync(client, indexed):
     store.sync()
     data = get(client, "/api/search/simple?text=moulin")
     assert [h["_id"] for h in data["hits"]] == ["PA00078099"]
+
+
+def test_place_hierarchy_facet(client, indexed):
+    data = get(client, "/api/search/simple?facets[LIEU][0]=Occitanie&size=50")
+    in_herault = {(b, r) for b, r in published() if (public_record(b, r).get("DPT") or [None])[0] == "34"}
+    assert in_herault and {(h["_index"], h["_id"]) for h in data["hits"]} == in_herault
+    keys = {b["key"]: b["doc_count"] for b in data["aggregations"]["LIEU.keyword"]["buckets"]}
+    assert keys["Occitanie"] == len(in_herault)
+    assert keys["Occitanie/Hérault"] == len(in_herault)  # children of the selected region
+    data = get(client, "/api/search/simple?facets[LIEU][0]=Occitanie/H%C3%A9rault&size=50")
+    assert {(h["_index"], h["_id"]) for h in data["hits"]} == in_herault
