@@ -125,3 +125,11 @@ def test_preflight_and_csrf(indexed):
     assert "Access-Control-Allow-Credentials" not in r
     data = post(client, {"crits": [rule("REF", "==", "PA00078014")]})  # no CSRF token needed
     assert ids(data) == {"PA00078014"}
+
+
+def test_every_advanced_field_entry_is_accepted_back(client, indexed):
+    """Each group or field offered by /search/advanced-fields/diffusion works in an expert rule of its base."""
+    entries = client.get("/api/search/advanced-fields/diffusion").json()
+    crits = [rule(e["fields"], "∃", base=e["base"]) for e in entries]
+    for i in range(0, len(crits), 40):  # several rules per request (OR-ed), within the rule limit
+        post(client, {"crits": [{"combinator": "OR", "crits": crits[i:i + 40]}], "size": 0})

@@ -2,7 +2,8 @@
 
     notice_page(base, view)  -> {"notice": {...}, "sections": [...], "fields": [...]}
     advanced_fields()        -> [{"base", "fields", "label", "isDefault", "fieldType"}, ...]
-    source(base, view)       -> a search hit's ``_source``: the public view + ``authors``
+    envelope(result)         -> {"took", "timed_out", "total", "hits": [hit(h)...], "aggregations"}
+    map_answer(clusters)     -> {"took", "total", "zoom", "clusters", "records"}
 """
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def advanced_fields() -> tuple[dict, ...]:
     (``isDefault``: offered first by the builder), then each queryable public field of the base."""
     out = []
     for base in registry.bases():
+        queryable = {f.code for f in expert_fields(base)}
         for group in CROSS_BASE_GROUPS:
-            codes = group.codes_for(base)
+            codes = tuple(c for c in group.codes_for(base) if c in queryable)
             if codes:
                 out.append({"base": base.public_slug, "fields": ", ".join(codes), "label": group.label,
                             "isDefault": True, "fieldType": _group_type(base, codes)})
@@ -67,14 +69,6 @@ def authors(base: Base, view: dict) -> list[str]:
         for v in value if isinstance(value, list) else [value] if value else []:
             if isinstance(v, str) and v.strip() and v not in out:
                 out.append(v)
-    return out
-
-
-def source(base: Base, view: dict) -> dict:
-    """A hit's ``_source``: the record's native public shapes plus the cross-base ``authors``
-    (``POP_COORDONNEES`` is already ``{"lat", "lon"}`` in every base that has it)."""
-    out = dict(view)
-    out["authors"] = authors(base, view)
     return out
 
 
