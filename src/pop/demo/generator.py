@@ -439,7 +439,8 @@ def joconde(w: World, rng: random.Random, j: int) -> dict:
     if w.epochs and rng.random() < 0.3:
         d["EPOQ"] = [rng.choice(w.epochs)]
     if rng.random() < 0.65:
-        d["IMG"] = [f"joconde/{ref}/{ref.lower()}_{n}.jpg" for n in range(1, rng.choice((1, 1, 1, 2, 3)) + 1)]
+        ext = "png" if j % 20 == 7 else "jpg"
+        d["IMG"] = [f"joconde/{ref}/{ref.lower()}_{n}.{ext}" for n in range(1, rng.choice((1, 1, 1, 2, 3)) + 1)]
     if rng.random() < 0.01 and w.n["merimee"]:
         d["REFMER"] = [w.merimee_ref(rng.randrange(w.n["merimee"]))]
     if rng.random() < 0.01 and w.n["palissy"]:
@@ -498,7 +499,7 @@ def memoire(w: World, rng: random.Random, i: int) -> dict:
     if ordinal == 0 and lbase:
         d["MARQ"] = "1"  # the cover photo of the record it illustrates
     if rng.random() < 0.92:
-        d["IMG"] = f"memoire/{ref}/{ref.lower()}_p.jpg"
+        d["IMG"] = f"memoire/{ref}/{ref.lower()}_p.{'tif' if i % 25 == 3 else 'jpg'}"  # a few master scans in TIFF
     return d
 
 

@@ -1,0 +1,126 @@
+"""`pop demo`: realistic, reproducible demo data stored through the write service."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import pyvips
+from django.core.management import call_command
+
+from pop.catalog.models import Link, Record, Revision
+from pop.catalog.reading import read_records
+from pop.demo.generator import ORDER, Plan, generate, split
+from pop.demo.loader import load
+from pop.iiif.storage import media_storage
+from pop.schema import V, registry
+
+
+def test_same_seed_same_records_other_seed_other_records():
+    first = list(generate(Plan.for_records(800, seed=7)))
+    again = list(generate(Plan.for_records(800, seed=7)))
+    other = list(generate(Plan.for_records(800, seed=8)))
+    assert first == again
+    assert first != other
+    assert len({(b, d["REF"]) for b, d in first}) == 800  # unique references
+
+
+def test_proportions_follow_pop():
+    full = split(4_800_000)
+    assert sum(full.values()) == 4_800_000
+    assert full["memoire"] / 4_800_000 == pytest.approx(0.60, abs=0.005)
+    assert full["joconde"] / 4_800_000 == pytest.approx(0.19, abs=0.005)
+    assert full["merimee"] / 4_800_000 == pytest.approx(0.07, abs=0.005)
+    assert full["palissy"] / 4_800_000 == pytest.approx(0.07, abs=0.005)
+    assert full["museo"] == 1_200 and full["mnr"] == 2_200
+    small = split(2000)
+    assert sum(small.values()) == 2000
+    assert all(small[b] >= 3 for b in ORDER)
+    generated = Counter(b for b, _ in generate(Plan.for_records(2000, seed=1)))
+    assert generated == Counter(small)
+
+
+def test_every_generated_record_is_stored_valid_and_linked(db):
+    report = load(2500, seed=3, progress=False, workers=0)
+    assert report.stored == 2500
+    assert Record.objects.count() == 2500
+    counts = Counter(Record.objects.values_list("base", flat=True))
+    assert counts == Counter(split(2500))
+    # one creation revision per record, channel "demo", and distinct change numbers
+    assert Revision.objects.filter(action=Revision.CREATE, channel="demo").count() == 2500
+    assert Record.objects.values("seq").distinct().count() == 2500
+    # no record carries a blocking issue; REFs follow each base's format
+    for base, ref in Record.objects.values_list("base", "ref"):
+        assert registry.get(base).ref_regex.match(ref), (base, ref)
+    # every link resolves to a stored record
+    existing = set(Record.objects.values_list("base", "ref"))
+    links = list(Link.objects.values_list("field", "dst_base", "dst_ref"))
+    assert links
+    assert all((b, r) in existing for _f, b, r in links)
+    fields = Counter(f for f, _b, _r in links)
+    for field in ("REFA", "LBASE", "MUSEO", "REFC"):
+        assert fields[field] > 0, field
+
+
+def test_realistic_values_and_derived_fields(db):
+    load(2500, seed=3, progress=False, workers=0)
+    merimee = list(Record.objects.filter(base="merimee"))
+    located = [r for r in merimee if r.data.get("ZONE") == "Lambert93"]
+    assert located and all(r.data["POP_CONTIENT_GEOLOCALISATION"] == "oui" for r in located)
+    for r in located:  # projected from Lambert-93 into France
+        p = r.data["POP_COORDONNEES"]
+        assert 41 < p["lat"] < 52 and -6 < p["lon"] < 10
+    assert all(r.data["DPT_LETTRE"] for r in merimee)
+    # monuments illustrated by a Mémoire photo with an image say so
+    illustrated = set(Link.objects.filter(field="LBASE", src__data__CONTIENT_IMAGE="oui").values_list("dst_base", "dst_ref"))
+    assert illustrated
+    for rec in Record.objects.filter(base__in=["merimee", "palissy", "autor"]):
+        assert rec.data["CONTIENT_IMAGE"] == ("oui" if (rec.base, rec.ref) in illustrated else "non")
+    # Joconde copies its museum
+    joc = Record.objects.filter(base="joconde").first()
+    museum = Record.objects.get(base="museo", ref=joc.data["MUSEO"])
+    assert joc.data["NOMOFF"] == museum.data["NOMOFF"] and joc.data["POP_COORDONNEES"] == museum.data["POP_COORDONNEES"]
+    # French text
+    assert any("é" in (r.data.get("TICO") or "") + (r.data.get("HIST") or "") for r in merimee)
+
+
+def test_restricted_fields_are_filled_but_never_public(db):
+    load(3000, seed=5, progress=False, workers=0)
+    palissy = [r for r in Record.objects.filter(base="palissy") if r.data.get("ADRS2")]
+    mnr = [r for r in Record.objects.filter(base="mnr") if r.data.get("SALLES")]
+    assert palissy, "some Palissy records hold a restricted address"
+    assert mnr or Record.objects.filter(base="mnr").count() < 5
+    for view in read_records(palissy, V.PUBLIC):
+        assert not {"ADRS2", "COM2", "EDIF2", "INSEE2", "EMPL2"} & set(view)
+    for view in read_records(mnr, V.PUBLIC):
+        assert not {"SALLES", "NET", "CARTELS", "RCL"} & set(view)
+    restricted = read_records(palissy[:1], V.RESTRICTED)[0]
+    assert restricted["ADRS2"] == palissy[0].data["ADRS2"]
+
+
+def test_workers_store_the_same_records(transactional_db):
+    load(600, seed=9, progress=False, workers=1, batch=150)
+    stored = {(r.base, r.ref): r.data for r in Record.objects.all()}
+    expected = {(b, d["REF"]) for b, d in generate(Plan.for_records(600, seed=9))}
+    assert set(stored) == expected
+    assert Revision.objects.count() == 600
+
+
+def test_command_writes_real_images_and_respects_if_empty(db, settings):
+    call_command("demo", records=300, images=6, seed=2, quiet=True)
+    assert Record.objects.count() == 300
+    store = media_storage()
+    keys = list(store.keys())
+    assert len(keys) == 6
+    referenced = set()
+    for rec in Record.objects.all():
+        for code in registry.get(rec.base).image_fields:
+            v = rec.data.get(code)
+            referenced |= set(v if isinstance(v, list) else [v] if v else [])
+    for key in keys:
+        assert key in referenced  # each file belongs to a record
+        img = pyvips.Image.new_from_file(str(store.path(key)))
+        assert img.width >= 600 and img.height >= 600 and img.bands == 3
+        assert img.avg() > 0
+    # --if-empty: nothing happens on a database that has records
+    call_command("demo", records=100, if_empty=True, quiet=True)
+    assert Record.objects.count() == 300
