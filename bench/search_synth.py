@@ -65,9 +65,13 @@ def main():
             n += 1
         copy += 1
         print(f"{n} documents, {n / (time.monotonic() - t0):.0f}/s", flush=True)
+        if copy % 10 == 0:  # usable at any point: commit every 10 copies
+            writer.commit()
+            (gen / "checkpoint.json").write_text(orjson.dumps({"seq": current_seq(), "docs": n}).decode())
+            (out / "CURRENT").write_text(gen.name)
     writer.commit()
     writer.wait_merging_threads()
-    (gen / "checkpoint.json").write_text(orjson.dumps({"seq": current_seq()}).decode())
+    (gen / "checkpoint.json").write_text(orjson.dumps({"seq": current_seq(), "docs": n}).decode())
     (out / "CURRENT").write_text(gen.name)
     print(f"done: {n} documents in {time.monotonic() - t0:.0f} s", file=sys.stderr)
 

@@ -84,6 +84,9 @@ def test_facet_counts_match_the_database_and_exclude_their_own_selection(corpus)
 
 def test_filters_years_image_and_bases(corpus):
     assert search(SimpleQuery(bases=["enluminures"])).total == 6
+    r = search(SimpleQuery(facets={"COM": ["Nîmes"], "DENO": ["moulin"]}))   # any public field filters
+    assert r.total == sum(1 for i in range(40) if i % 3 == 1 and i % 4 == 3)
+    assert dict(r.facets["DENO"])["moulin"] == r.total and "COM" not in r.facets
     # 12e siècle = 1100–1199: periods of Mérimée overlap the range
     r = search(SimpleQuery(year_min=1150, year_max=1180, bases=["merimee"]))
     assert r.total == sum(1 for i in range(40) if 12 + i % 6 == 12)

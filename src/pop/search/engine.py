@@ -404,8 +404,8 @@ def facet_names(query) -> list[str]:
     if not names:
         names = [f.name for f in FACETS]
         fq = query.filters if isinstance(query, ExpertQuery) else query
-        if fq is not None:
-            names += [k for k in map(facet_key, fq.facets) if k not in names]
+        if fq is not None:  # selected field codes are counted too when they can be (fast fields)
+            names += [k for k in map(facet_key, fq.facets) if k not in names and k in S.facet_field_codes()]
     out = []
     for n in names:
         k = facet_key(n)
