@@ -287,7 +287,8 @@ class ExpertState(SearchState):
         out: list[dict] = []
 
         def walk(node, path, depth):
-            out.append({"kind": "group-start", "path": path, "depth": depth, "combinator": node.get("combinator", "AND"),
+            out.append({"kind": "group-start", "path": path, "id": path.replace(".", "-"), "depth": depth,
+                        "combinator": node.get("combinator", "AND"),
                         "negated": bool(node.get("not")), "is_root": path == "0"})
             for i, r in enumerate(node.get("rules", [])):
                 p = f"{path}.{i}"
@@ -296,7 +297,7 @@ class ExpertState(SearchState):
                 else:
                     key = f"{r['base']}:{r['field']}" if r.get("base") else r.get("field", "")
                     info = resolve_field(key) or {}
-                    out.append({"kind": "rule", "path": p, "depth": depth + 1, "field": key,
+                    out.append({"kind": "rule", "path": p, "id": p.replace(".", "-"), "depth": depth + 1, "field": key,
                                 "operator": r.get("operator", "*"), "value": r.get("value", ""),
                                 "kind_of_field": info.get("kind", "text")})
             out.append({"kind": "group-end", "path": path, "depth": depth, "is_root": path == "0"})
