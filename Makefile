@@ -10,7 +10,7 @@ DEMO_RECORDS ?= 20000
 DEMO_IMAGES  ?= 60
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-sqlite test-postgres browser-deps clean docs
+.PHONY: setup run test test-sqlite test-postgres browser-deps export-deps clean docs
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,14 @@ run: setup
 	$(POP) index sync
 	$(POP) serve --host 127.0.0.1 --port 8000
 
+# LibreOffice (headless Calc) checks that exported XLSX and ODS files open without repair (tests/exports).
+export-deps:
+	@command -v soffice >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null)
+
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: setup browser-deps
+test: setup browser-deps export-deps
 	@bash scripts/test.sh
 
 test-sqlite: setup

@@ -83,6 +83,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(DATA_DIR / "media")}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -118,3 +119,9 @@ POP_IIIF_RIGHTS_TTL = config.env_int("POP_IIIF_RIGHTS_TTL", 10)
 POP_IIIF_CACHE_MAX_MB = config.env_int("POP_IIIF_CACHE_MAX_MB", 1024)
 POP_IIIF_MAX_UPLOAD_BYTES = config.env_int("POP_IIIF_MAX_UPLOAD_BYTES", 300 * 1024 * 1024)
 POP_IIIF_MAX_PIXELS = config.env_int("POP_IIIF_MAX_PIXELS", 250_000_000)
+# Exports (pop.exports): streamed up to POP_EXPORT_STREAM_LIMIT records, background task above; hard limit
+# for anonymous visitors; concurrent exports per visitor; hours a finished file stays downloadable.
+POP_EXPORT_STREAM_LIMIT = config.env_int("POP_EXPORT_STREAM_LIMIT", 50_000)
+POP_EXPORT_ANON_MAX_ROWS = config.env_int("POP_EXPORT_ANON_MAX_ROWS", 1_000_000)
+POP_EXPORT_MAX_CONCURRENT = config.env_int("POP_EXPORT_MAX_CONCURRENT", 2)
+POP_EXPORT_KEEP_HOURS = config.env_int("POP_EXPORT_KEEP_HOURS", 24)

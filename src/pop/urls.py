@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/", include("pop.iiif.urls_api")),  # /api/notices/{base}/{ref}/iiif/manifest
+    path("api/", include("pop.exports.urls_api")),  # /api/search/export-simple, export-advanced, export-basket
     path("api/", include("pop.api.urls")),
     path("iiif/", include("pop.iiif.urls")),
     path("exports/", include("pop.exports.urls")),

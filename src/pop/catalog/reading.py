@@ -8,6 +8,7 @@ Every public channel (pages, API, exports, OAI, IIIF, dumps, search index) goes 
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 from pop.catalog.models import Link, Record
@@ -16,14 +17,20 @@ from pop.schema import Base, V, registry
 _ORDER = {V.PUBLIC: 0, V.RESTRICTED: 1, V.INTERNAL: 2}
 
 
+@functools.lru_cache(maxsize=64)
+def _visible_codes(slug: str, level: V) -> tuple[str, ...]:
+    """Codes of the fields of a base that ``level`` may see, in registry order (computed once)."""
+    return tuple(f.code for f in registry.get(slug).fields if _ORDER[f.visibility] <= _ORDER[level])
+
+
 def visible(base: Base, data: dict, level: V = V.PUBLIC) -> dict:
     """Copy of ``data`` restricted to the fields ``level`` may see, in registry order."""
     out = {}
-    for f in base.fields:
-        if _ORDER[f.visibility] <= _ORDER[level] and f.code in data:
-            value = data[f.code]
+    for code in _visible_codes(base.slug, level):
+        if code in data:
+            value = data[code]
             if value not in (None, "", [], {}):
-                out[f.code] = value
+                out[code] = value
     return out
 
 

@@ -1,0 +1,336 @@
+"""The columns of an export and how a public record view becomes one row of them.
+
+    layout = Layout.build(["merimee", "palissy"], fields=None)   # display fields, union, BASE column
+    layout.columns          -> [Column("BASE", "Nom de la base"), Column("REF", ...), ..., LIEN_NOTICE, MANIFESTE_IIIF]
+    layout.cells("merimee", "PA00078014", view)   -> ["Patrimoine architectural (Mérimée)", "PA00078014", ...]
+    layout.record("merimee", "PA00078014", view)  -> {"BASE": ..., "REF": ..., "DENO": ["château"], ...}  (JSON Lines)
+
+Column sets, all read from the schema registry (no field list lives here):
+- ``display`` (default): REF, the title and subtitle fields, the fields feeding a facet or searched
+  as full text, and the geographic position — what the record's card and page put forward;
+- ``all``: every public field;
+- a chosen list of field codes. A code that exists but is public in none of the exported bases is
+  refused (400 naming it): restricted and internal fields never come out, whatever is asked. Rows
+  are built from views already filtered by ``pop.catalog.reading.read_records(..., V.PUBLIC)``, so
+  a field public in one base and restricted in another only ever shows the public base's values.
+
+Several bases: the union of their columns in registry order, with the base's name (the registry's
+``BASE`` field) as first column. Multi-valued fields are joined with `` ; ``; a position is split
+into latitude / longitude number columns; numbers and ISO dates are typed values for XLSX/ODS.
+The last two columns link to the record page and to its IIIF manifest (when it has images).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import quote
+
+import orjson
+from django.conf import settings
+from django.urls import reverse
+
+from pop.catalog.reading import image_paths
+from pop.exports.errors import ExportError
+from pop.schema import Base, registry
+from pop.schema.types import Field, T, V
+
+SEPARATOR = " ; "
+LINK_KEY = "LIEN_NOTICE"
+IIIF_KEY = "MANIFESTE_IIIF"
+MAX_FIELDS = 1000
+FIELD_SETS = {"display": "display", "affichage": "display", "defaut": "display", "default": "display",
+              "all": "all", "tous": "all", "tout": "all"}
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_INTEGER = re.compile(r"^-?\d{1,15}$")
+_DECIMAL = re.compile(r"^-?\d{1,15}([.,]\d{1,12})?$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str            # field code, "CODE.sub" for a sub-field, or LIEN_NOTICE / MANIFESTE_IIIF
+    label: str          # French label from the registry
+    kind: str = "text"  # text | number | date | url
+
+    @property
+    def header(self) -> str:
+        """Header cell: label and code, e.g. « Dénomination de l'édifice [DENO] »."""
+        return f"{self.label} [{self.key}]"
+
+
+# --- value conversion -------------------------------------------------------------------------
+
+def _item_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):  # derived link entries (MEMOIRE): the linked record's REF
+        return str(value.get("ref") or orjson.dumps(value).decode())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return SEPARATOR.join(_item_text(v) for v in value if v not in (None, ""))
+    if isinstance(value, dict):
+        return orjson.dumps(value).decode()
+    return _item_text(value)
+
+
+def as_number(value):
+    """A number for a spreadsheet cell, or the text when the value is not a plain number."""
+    if isinstance(value, bool):
+        return as_text(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.match(text):
+            return int(text)
+        if _DECIMAL.match(text):
+            return float(text.replace(",", "."))
+    return as_text(value)
+
+
+def as_date(value):
+    """A date cell for an ISO date (YYYY-MM-DD), a number for a bare year, else the text."""
+    if isinstance(value, str):
+        m = _ISO_DATE.match(value)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return value
+        if _INTEGER.match(value) and len(value.lstrip("-")) <= 4:
+            return int(value)
+        return value
+    return as_text(value)
+
+
+def _sub(name: str, value):
+    if isinstance(value, dict):
+        v = value.get(name)
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    return None
+
+
+def _kind(f: Field) -> str:
+    if f.multi:
+        return "text"
+    return {T.NUMBER: "number", T.DATE: "date", T.URL: "url"}.get(f.type, "text")
+
+
+def _converter(f: Field):
+    if f.multi or f.type in (T.POLYGON, T.OBJECT):
+        return as_text
+    if f.type is T.NUMBER:
+        return as_number
+    if f.type is T.DATE:
+        return as_date
+    return as_text
+
+
+def field_columns(f: Field) -> list[tuple[Column, str, object]]:
+    """(column, field code, converter) for one field: one column, or one per sub-field of a position."""
+    if f.type is T.GEOPOINT and f.subfields:
+        names = {"lat": "latitude", "lon": "longitude"}
+        return [(Column(f"{f.code}.{s}", f"{f.label} — {names.get(s, s)}", "number"), f.code, partial(_sub, s))
+                for s in f.subfields]
+    return [(Column(f.code, f.label, _kind(f)), f.code, _converter(f))]
+
+
+# --- column choice ----------------------------------------------------------------------------
+
+def display_fields(base: Base) -> list[Field]:
+    """The fields a record's card and page put forward, in registry order (REF first)."""
+    keep = {"REF", *base.title_fields, *base.subtitle_fields}
+    out = [f for f in base.public_fields if not f.deprecated and f.code != "REF" and (
+        f.code in keep or f.facet or f.weight > 0 or f.type is T.GEOPOINT)]
+    return [base["REF"], *out]
+
+
+def parse_field_spec(value) -> str | list[str]:
+    """``None``/"" → "display"; "display"/"all" (or French aliases); "TICO,DENO" / ["TICO", "DENO"] → codes."""
+    if value is None or value == "" or value == []:
+        return "display"
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ExportError("« fields » doit être une liste de codes de champs séparés par des virgules, "
+                          "ou « display » / « all ».", "invalid_fields")
+    codes: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ExportError("« fields » doit être une liste de codes de champs.", "invalid_fields")
+        for part in item.split(","):
+            part = part.strip()
+            if part:
+                codes.append(part)
+    if len(codes) == 1 and codes[0].lower() in FIELD_SETS:
+        return FIELD_SETS[codes[0].lower()]
+    if not codes:
+        return "display"
+    if len(codes) > MAX_FIELDS:
+        raise ExportError(f"Trop de champs demandés ({MAX_FIELDS} au plus).", "invalid_fields")
+    return list(dict.fromkeys(c.upper() for c in codes))
+
+
+def _safe(code: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in code[:60])
+
+
+def check_codes(codes: list[str], bases: list[Base]) -> None:
+    """Refuse unknown codes and codes public in none of ``bases`` (naming the field)."""
+    names = ", ".join(b.short_label for b in bases)
+    for code in codes:
+        if code in (LINK_KEY, IIIF_KEY):
+            continue
+        anywhere = [f for _, f in registry.all_fields() if f.code == code]
+        if not anywhere:
+            raise ExportError(f"Champ inconnu : « {_safe(code)} ».", "unknown_field", field=_safe(code))
+        here = [b[code] for b in bases if code in b]
+        if any(f.visibility is V.PUBLIC for f in here):
+            continue
+        if here or not any(f.visibility is V.PUBLIC for f in anywhere):
+            raise ExportError(f"Le champ « {code} » n'est pas public : il ne peut pas être exporté.",
+                              "restricted_field", field=code)
+        raise ExportError(f"Le champ « {code} » n'existe pas dans les bases exportées ({names}).",
+                          "unknown_field", field=code)
+
+
+# --- layout -----------------------------------------------------------------------------------
+
+class Layout:
+    """Columns of one export and the per-base plans turning a record view into a row."""
+
+    def __init__(self, bases: list[Base], spec: str | list[str], site_url: str | None = None):
+        order = {slug: i for i, slug in enumerate(registry.slugs())}
+        self.bases = sorted({b.slug: b for b in bases}.values(), key=lambda b: order[b.slug])
+        if not self.bases:
+            raise ExportError("Aucune base à exporter.", "empty_export")
+        self.spec = spec
+        self.mixed = len(self.bases) > 1
+        if isinstance(spec, list):
+            check_codes(spec, self.bases)
+        site = (site_url if site_url is not None else settings.POP_SITE_URL).rstrip("/")
+        self.columns: list[Column] = []
+        self.json_codes: list[str] = []
+        plans: dict[str, list] = {b.slug: [] for b in self.bases}
+        chosen: list[tuple[str, Field]] = []   # (code, representative field), union in registry order
+        seen: set[str] = set()
+        if self.mixed:
+            chosen.append(("BASE", self.bases[0]["BASE"]))
+            seen.add("BASE")
+        for base in self.bases:
+            for f in self._fields(base):
+                if f.code not in seen:
+                    seen.add(f.code)
+                    chosen.append((f.code, f))
+        if isinstance(spec, list):  # a chosen list keeps the asked order
+            rank = {c: i for i, c in enumerate(spec)}
+            chosen.sort(key=lambda cf: (cf[0] != "BASE" or not self.mixed, rank.get(cf[0], -1)))
+        for code, rep in chosen:
+            self.json_codes.append(code)
+            for col, _, _ in field_columns(rep):
+                self.columns.append(col)
+        n_fields = len(self.columns)
+        self.columns.append(Column(LINK_KEY, "Lien vers la notice", "url"))
+        self.columns.append(Column(IIIF_KEY, "Manifeste IIIF des images", "url"))
+        text_plans: dict[str, list] = {b.slug: [] for b in self.bases}
+        for base in self.bases:
+            plan, text_plan = plans[base.slug], text_plans[base.slug]
+            for code, rep in chosen:
+                f = base.field(code)
+                subs = field_columns(rep)   # the representative field decides the columns and their types
+                if f is None or f.visibility is not V.PUBLIC:
+                    plan.extend([(code, _none)] * len(subs))
+                    text_plan.extend([(code, _none)] * len(subs))
+                elif code == "BASE":  # keyed on REF (always there) so that the name never goes missing
+                    plan.append(("REF", partial(_constant, base.label)))
+                    text_plan.append(("REF", partial(_constant, base.label)))
+                else:
+                    plan.extend((code, conv) for _, _, conv in subs)
+                    text_plan.extend((code, conv if col.kind == "number" and "." in col.key else as_text)
+                                     for col, _, conv in subs)
+            assert len(plan) == n_fields
+        self._plans = plans
+        self._text_plans = text_plans
+        self._json = {b.slug: [c for c, _ in chosen if b.field(c) is not None and b[c].visibility is V.PUBLIC]
+                      for b in self.bases}
+        self._links = {}
+        for base in self.bases:
+            page = reverse("public:notice", args=[base.public_slug, "REFREF"])
+            manifest = reverse("iiif-manifest", args=[base.slug, "REFREF"])
+            self._links[base.slug] = (base, site + page.replace("REFREF", "{}"), site + manifest.replace("REFREF", "{}"))
+
+    @classmethod
+    def build(cls, bases, fields=None, site_url: str | None = None) -> "Layout":
+        return cls([registry.get(b) if isinstance(b, str) else b for b in bases], parse_field_spec(fields), site_url)
+
+    def _fields(self, base: Base) -> list[Field]:
+        if self.spec == "display":
+            return display_fields(base)
+        if self.spec == "all":
+            return list(base.public_fields)
+        return [base[c] for c in self.spec if c in base and base[c].visibility is V.PUBLIC]
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def links(self, base_slug: str, ref: str, view: dict) -> tuple[str, str]:
+        base, page, manifest = self._links[base_slug]
+        r = quote(ref, safe="")
+        return page.format(r), (manifest.format(r) if image_paths(base, view) else "")
+
+    def cells(self, base_slug: str, ref: str, view: dict) -> list:
+        """One spreadsheet row: str / int / float / date / None per column."""
+        out = []
+        append = out.append
+        get = view.get
+        for code, conv in self._plans[base_slug]:
+            value = get(code)
+            append(None if value is None else conv(value))
+        out.extend(self.links(base_slug, ref, view))
+        return out
+
+    def text_cells(self, base_slug: str, ref: str, view: dict) -> list:
+        """One CSV row: the values as text (a position's latitude / longitude stay numbers)."""
+        out = []
+        append = out.append
+        get = view.get
+        for code, conv in self._text_plans[base_slug]:
+            value = get(code)
+            append(None if value is None else conv(value))
+        out.extend(self.links(base_slug, ref, view))
+        return out
+
+    def record(self, base_slug: str, ref: str, view: dict) -> dict:
+        """One JSON Lines object: field codes → values as in the record (lists and positions kept)."""
+        out = {}
+        for code in self._json[base_slug]:
+            if code == "BASE" and self.mixed:
+                out["BASE"] = self._links[base_slug][0].label
+                continue
+            value = view.get(code)
+            if value is not None:
+                out[code] = value
+        out[LINK_KEY], iiif = self.links(base_slug, ref, view)
+        if iiif:
+            out[IIIF_KEY] = iiif
+        return out
+
+    def describe(self) -> list[dict]:
+        return [{"code": c.key, "label": c.label, "type": c.kind} for c in self.columns]
+
+
+def _none(value):
+    return None
+
+
+def _constant(text: str, value):
+    return text
