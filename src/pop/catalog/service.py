@@ -23,6 +23,7 @@ from django.utils import timezone
 from pop.catalog import bulksql
 from pop.catalog.computed import ComputeContext, compute, flags
 from pop.catalog.models import Link, Record, Revision
+from pop.catalog.producers import producer_for
 from pop.catalog.validation import ERROR, Issue, check_record, clean_input, link_issue
 from pop.schema import Base, Field, registry
 from pop.schema.registry import UnknownBase
@@ -205,12 +206,32 @@ class Cleaned:
     base: str
     data: dict
     issues: tuple
+    created: _Created | None = None
 
 
-def clean_items(items: Iterable[tuple[str, dict]]) -> list:
-    """The input-typing step of ``save_many`` on its own: pure (no database), so a bulk loader can
-    run it in worker processes and hand the results to ``save_many``. Items of an unknown base are
-    passed through unchanged (``save_many`` reports them)."""
+@dataclass(frozen=True)
+class _Created:
+    """What compute + check_record gave for the item as a creation, with the inputs they read
+    beyond the item itself; ``save_many`` reuses it only when those inputs are still the same."""
+
+    today: str
+    museum: dict | None          # Joconde: the museum data copied
+    memoire_image: bool | None   # Mérimée/Palissy/Autor: illustrated by a Mémoire photo with an image
+    producer: str
+    data: dict
+    issues: tuple
+
+
+def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False) -> list:
+    """The input-typing step of ``save_many`` on its own, so that a bulk loader can run it in
+    worker processes and hand the results to ``save_many``. Items of an unknown base are passed
+    through unchanged (``save_many`` reports them).
+
+    ``as_creations=True`` also runs compute + check_record as if every item were a new record
+    (reading museums from the database); ``save_many`` keeps that result for the items that are
+    indeed created, when the date, the museum data, the in-batch Mémoire images and the producer
+    it relied on are unchanged, and recomputes otherwise: the outcome is the same either way.
+    """
     out: list = []
     for base_name, raw in items:
         base = registry.find(base_name) if isinstance(base_name, str) else None
@@ -219,7 +240,39 @@ def clean_items(items: Iterable[tuple[str, dict]]) -> list:
             continue
         data, issues = clean_input(base, raw)
         out.append(Cleaned(base.slug, data, tuple(issues)))
-    return out
+    if not as_creations:
+        return out
+    today = datetime.now(PARIS).strftime("%Y-%m-%d")
+    ctx = ComputeContext(today=today)
+    cleaned = [c for c in out if isinstance(c, Cleaned)]
+    ctx.museums = museums({c.data.get("MUSEO") for c in cleaned if c.base == "joconde"} - {None, ""})
+    for c in cleaned:
+        if c.base == "museo" and isinstance(c.data.get("REF"), str) and c.data["REF"].strip():
+            ctx.museums[c.data["REF"].strip()] = dict(c.data)
+    _batch_memoire_images(ctx, [(c.base, c.data) for c in cleaned])
+    final = []
+    for c in out:
+        if not isinstance(c, Cleaned) or not isinstance(c.data.get("REF", ""), str) or not c.data.get("REF", "").strip():
+            final.append(c)
+            continue
+        base = registry.get(c.base)
+        data = dict(c.data)
+        ref = data["REF"] = data["REF"].strip()
+        issues = compute(base, data, ctx, created=True)
+        issues += check_record(base, data)
+        museum = ctx.museums.get(c.data.get("MUSEO", "")) if c.base == "joconde" else None
+        image = ctx.memoire_images.get((c.base, ref), False) if base.image_fields == ("MEMOIRE",) else None
+        final.append(Cleaned(c.base, c.data, c.issues, _Created(today, museum, image, data.get("PRODUCTEUR", ""), data, tuple(issues))))
+    return final
+
+
+def _batch_memoire_images(ctx: ComputeContext, items: list[tuple[str, dict]]) -> None:
+    """Photos of a batch illustrate targets of the same batch too."""
+    lbase = registry.get("memoire").field("LBASE")
+    for slug, data in items:
+        if slug == "memoire" and data.get("IMG"):
+            for v in _values(data.get("LBASE")):
+                ctx.memoire_images[(_resolve_base(lbase, v), v)] = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,6 +288,7 @@ class _Item:
     data: dict | None = None
     changes: dict | None = None
     result: ItemResult | None = None
+    created: _Created | None = None
 
 
 class _Plan:
@@ -249,8 +303,9 @@ class _Plan:
     def prepare(self) -> None:
         seen: set[tuple[str, str]] = set()
         for entry in self.raw:
+            created = None
             if isinstance(entry, Cleaned):  # typed already by clean_items (possibly in another process)
-                base, data, issues = registry.get(entry.base), entry.data, list(entry.issues)
+                base, data, issues, created = registry.get(entry.base), entry.data, list(entry.issues), entry.created
             else:
                 base_name, raw = entry
                 try:
@@ -266,7 +321,7 @@ class _Plan:
             if (base.slug, ref) in seen and ref:
                 res.issues.append(Issue(ERROR, "DUPLICATE_REF", "REF", f"Référence « {ref} » présente plusieurs fois dans le lot."))
             seen.add((base.slug, ref))
-            self.items.append(_Item(base, ref, data, result=res))
+            self.items.append(_Item(base, ref, data, result=res, created=created))
             self.results.append(res)
         self._load_existing()
         ctx = self._context()
@@ -286,8 +341,12 @@ class _Plan:
                     res.issues.append(Issue(ERROR, "NOT_FOUND", "REF", f"La notice {it.base.short_label} « {it.ref} » n'existe pas."))
                 data = dict(it.input)
                 res.status = RESTORED if existing is not None else CREATED
-            res.issues += compute(it.base, data, ctx, created=existing is None)
-            res.issues += check_record(it.base, data)  # after compute: rules also see computed values (Joconde CONTACT)
+            if existing is None and self._still_valid(it, ctx):
+                data = dict(it.created.data)   # computed and checked by clean_items with the same inputs
+                res.issues += it.created.issues
+            else:
+                res.issues += compute(it.base, data, ctx, created=existing is None)
+                res.issues += check_record(it.base, data)  # after compute: rules also see computed values (Joconde CONTACT)
             if "POP_FLAGS" in it.base:
                 data["POP_FLAGS"] = flags(res.issues)
             it.data = data
@@ -328,12 +387,19 @@ class _Plan:
         mem_targets = [(it.base.slug, it.ref) for it in self.items
                        if it.base.image_fields == ("MEMOIRE",) and it.ref and it.existing is not None]
         ctx.memoire_images = memoire_images(mem_targets)
-        lbase = registry.get("memoire").field("LBASE")
-        for it in self.items:  # photos of this batch illustrate targets of this batch too
-            if it.base.slug == "memoire" and it.input.get("IMG"):
-                for v in _values(it.input.get("LBASE")):
-                    ctx.memoire_images[(_resolve_base(lbase, v), v)] = True
+        _batch_memoire_images(ctx, [(it.base.slug, it.input) for it in self.items])
         return ctx
+
+    def _still_valid(self, it: _Item, ctx: ComputeContext) -> bool:
+        """Whether the creation precomputed by clean_items read the same inputs as this plan would."""
+        pre = it.created
+        if pre is None or pre.today != self.today:
+            return False
+        if it.base.slug == "joconde" and ctx.museums.get(it.input.get("MUSEO", "")) != pre.museum:
+            return False
+        if it.base.image_fields == ("MEMOIRE",) and ctx.memoire_images.get((it.base.slug, it.ref), False) != pre.memoire_image:
+            return False
+        return producer_for(it.base.slug, it.ref, it.input) == pre.producer
 
     def _check_links(self, batch_refs: set[tuple[str, str]]) -> None:
         wanted: dict[str, set[str]] = defaultdict(set)
@@ -436,16 +502,23 @@ def _candidate_bases(field: Field, ref: str) -> tuple[str, ...]:
     return field.links_to
 
 
+_RESOLVERS: dict[tuple[str, str], tuple] = {}
+
+
 def _resolve_base(field: Field, ref: str) -> str:
-    """Target base of a link value: the only candidate, or the one whose REF pattern/prefix fits."""
-    candidates = _candidate_bases(field, ref)
+    """Target base of a link value: the only candidate, or the one whose REF pattern/prefix fits
+    (Autor last: its pattern is the loosest). Candidates and patterns are cached per field."""
+    key = (field.code, ",".join(field.links_to))
+    plan = _RESOLVERS.get(key)
+    if plan is None:
+        candidates = registry.slugs() if field.links_to == ("*",) else field.links_to
+        order = [s for s in candidates if s != "autor"] + [s for s in candidates if s == "autor"]
+        plan = _RESOLVERS[key] = (candidates, tuple((s, registry.get(s).ref_regex) for s in order))
+    candidates, order = plan
     if len(candidates) == 1:
         return candidates[0]
-    for slug in candidates:
-        if registry.get(slug).ref_regex.match(ref) and slug != "autor":
-            return slug
-    for slug in candidates:
-        if registry.get(slug).ref_regex.match(ref):
+    for slug, regex in order:
+        if regex.match(ref):
             return slug
     return candidates[0]
 

@@ -51,7 +51,7 @@ def _batch(bounds: tuple[int, int]) -> tuple[list, dict[str, list[str]]]:
             found = image_keys(base, data)
             if found:
                 keys[base].append(found[0])
-    return service.clean_items(items), keys
+    return service.clean_items(items, as_creations=True), keys
 
 
 def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, progress: bool = True, stream=None,
