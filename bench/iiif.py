@@ -13,7 +13,9 @@
    (uncached: POP's tile cache emptied and IIPImage restarted first), the same tiles again by
    ``--clients`` concurrent clients for ``--seconds`` (cached throughput), 200-px thumbnails
    (distinct widths, uncached) and info.json.
-Prints a Markdown table and writes ``results.json`` in the data directory.
+Prints a Markdown table and writes ``results.json`` in the data directory. Cached throughput uses
+``wrk`` (Debian package) when installed, else Python client threads (which then compete with the
+servers for the CPU). Needs: ``apt-get install iipimage-server lighttpd wrk``.
 """
 from __future__ import annotations
 
@@ -130,6 +132,20 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> flo
     return sum(counts) / (time.time() - t0)
 
 
+def throughput_wrk(port: int, paths: list[str], clients: int, seconds: float, workdir: Path) -> float:
+    """Cached throughput measured by wrk (a C load generator, so the client costs little CPU)."""
+    script = workdir / "paths.lua"
+    quoted = ",\n".join(json.dumps(p) for p in paths)
+    script.write_text("paths = {\n" + quoted + "\n}\ncounter = 0\n"
+                      "request = function()\n  counter = counter + 1\n"
+                      "  return wrk.format(\"GET\", paths[(counter % #paths) + 1])\nend\n")
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "-s", str(script),
+                          f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors during throughput run:\n{out}")
+    return float(out.split("Requests/sec:")[1].split()[0])
+
+
 def tile_regions(n: int, seed: int = 1) -> list[tuple[int, int, int, int, int]]:
     """n distinct (x, y, w, h, out_w) tiles at scale factors 1, 2 and 4 (IIIF tile grid)."""
     rnd = random.Random(seed)
@@ -174,7 +190,8 @@ def setup(data: Path, n_images: int) -> list[str]:
             r = (x[0] * (200 / W) + base * 0.4).cast("uchar")
             g = (x[1] * (200 / H) + base * 0.4).cast("uchar")
             b = ((x[0] + x[1]) * (120 / (W + H)) + base * 0.5).cast("uchar")
-            img = r.bandjoin([g, b]).copy(interpretation="srgb")
+            grain = pyvips.Image.gaussnoise(W, H, mean=0, sigma=18)          # film grain / fine detail
+            img = (r.bandjoin([g, b]) + grain).cast("uchar").copy(interpretation="srgb")
             store.put(key, img.jpegsave_buffer(Q=90))
         service.save("memoire", {"REF": ref, "IMG": key, "LEG": f"Banc d'essai {n}", "COPY": "© POP", "DIFF": "oui"},
                      actor="bench")
@@ -251,7 +268,12 @@ def measure(port: int, prefix, keys, regions, args, clear_cache=None) -> dict:
     tiles = [f"{prefix(keys[i % len(keys)])}/{x},{y},{w},{h}/{ow},/0/default.jpg"
              for i, (x, y, w, h, ow) in enumerate(regions)]
     uncached = timed(client, tiles)
-    cached_rate = throughput(port, tiles, args.clients, args.seconds)
+    if shutil.which("wrk"):
+        cached_rate = throughput_wrk(port, tiles, args.clients, args.seconds, Path(args.data))
+        rate_tool = "wrk"
+    else:
+        cached_rate = throughput(port, tiles, args.clients, args.seconds)
+        rate_tool = "python"
     thumbs = [f"{prefix(k)}/full/{200 + d},/0/default.jpg" for d in range(10) for k in keys]
     thumb_ms = timed(client, thumbs)
     thumb_cached = timed(client, thumbs)
@@ -262,7 +284,7 @@ def measure(port: int, prefix, keys, regions, args, clear_cache=None) -> dict:
         "thumb200_uncached_p50": pct(thumb_ms, 50), "thumb200_uncached_p95": pct(thumb_ms, 95),
         "thumb200_cached_p50": pct(thumb_cached, 50),
         "info_p50": pct(info_ms, 50), "info_p95": pct(info_ms, 95),
-        "n_tiles": len(tiles), "n_thumbs": len(thumbs),
+        "n_tiles": len(tiles), "n_thumbs": len(thumbs), "throughput_client": rate_tool,
     }
 
 

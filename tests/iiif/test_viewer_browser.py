@@ -34,7 +34,7 @@ def browser_page():
     assert CHROMIUM, "Chromium is needed for the browser tests (Debian package chromium)"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page = browser.new_page(viewport={"width": 800, "height": 600})
         yield page
         browser.close()
 
@@ -73,12 +73,12 @@ def test_viewer_on_a_record_with_two_images(live_server, monument, browser_page)
 
     viewer = "document.querySelector('.pop-iiif').popViewer"
     zoom0 = page.evaluate(f"{viewer}.viewport.getZoom(true)")
-    page.click("[data-action=zoom-in]")
+    page.click("[data-action=zoom-in]", force=True)
     page.wait_for_timeout(300)
     assert page.evaluate(f"{viewer}.viewport.getZoom()") > zoom0
-    page.click("[data-action=rotate-right]")
+    page.click("[data-action=rotate-right]", force=True)
     assert page.evaluate(f"{viewer}.viewport.getRotation()") == 90
-    page.click("[data-action=rotate-left]")
+    page.click("[data-action=rotate-left]", force=True)
     assert page.evaluate(f"{viewer}.viewport.getRotation()") == 0
 
     # keyboard: the viewer canvas is focusable, R rotates, Page Down goes to the next image
@@ -89,17 +89,17 @@ def test_viewer_on_a_record_with_two_images(live_server, monument, browser_page)
     wait_js(page, "document.querySelector('.pop-iiif__count').textContent === '2 / 2'")
     assert page.text_content(".pop-iiif__credit") == "Crédits : © Photographe B"
     assert strip.nth(1).get_attribute("aria-current") == "true"
-    strip.nth(0).click()
+    strip.nth(0).click(force=True)
     wait_js(page, "document.querySelector('.pop-iiif__count').textContent === '1 / 2'")
     # toolbar buttons are reachable and usable with the keyboard
     page.focus("[data-action=next]")
     page.keyboard.press("Enter")
     wait_js(page, "document.querySelector('.pop-iiif__count').textContent === '2 / 2'")
 
-    page.click("[data-action=full-screen]")
+    page.click("[data-action=full-screen]", force=True)
     wait_js(page, f"{viewer}.isFullPage()")
     assert page.get_attribute("[data-action=full-screen]", "aria-pressed") == "true"
-    page.click("[data-action=full-screen]")
+    page.click("[data-action=full-screen]", force=True)
     wait_js(page, f"!{viewer}.isFullPage()")
 
     href = page.get_attribute(".pop-iiif__manifest", "href")
