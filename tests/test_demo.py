@@ -124,3 +124,32 @@ def test_command_writes_real_images_and_respects_if_empty(db, settings):
     # --if-empty: nothing happens on a database that has records
     call_command("demo", records=100, if_empty=True, quiet=True)
     assert Record.objects.count() == 300
+
+
+def test_precomputed_creations_store_what_plain_writes_store(db):
+    from django.db import transaction
+
+    from pop.catalog import service
+
+    items = list(generate(Plan.for_records(400, seed=4)))
+    with transaction.atomic():
+        service.save_many(items, actor="test", channel="demo")
+        plain = {(r.base, r.ref): r.data for r in Record.objects.all()}
+        transaction.set_rollback(True)
+    assert not Record.objects.exists()
+    service.save_many(service.clean_items(items, as_creations=True), actor="test", channel="demo")
+    assert {(r.base, r.ref): r.data for r in Record.objects.all()} == plain
+
+
+def test_stale_precomputation_is_recomputed(db):
+    from pop.catalog import service
+
+    joconde = ("joconde", {"REF": "000PE000001", "INV": "D 1", "MUSEO": "M5031", "DOMN": ["peinture"], "STAT": ["propriété de l'État"]})
+    museum = ("museo", {"REF": "M5031", "NOMOFF": "Musée des Beaux-Arts de Lyon", "VILLE_M": "Lyon",
+                        "POP_COORDONNEES": {"lat": 45.767, "lon": 4.834}})
+    cleaned = service.clean_items([joconde], as_creations=True)  # the museum does not exist yet
+    service.save_many([museum], actor="test")
+    service.save_many(cleaned, actor="test")
+    stored = Record.objects.get(base="joconde", ref="000PE000001").data
+    assert stored["NOMOFF"] == "Musée des Beaux-Arts de Lyon"
+    assert stored["POP_COORDONNEES"] == {"lat": 45.767, "lon": 4.834}
