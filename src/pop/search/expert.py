@@ -24,6 +24,8 @@ Negations match records of the rule's bases that do not match the positive form.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import tantivy
 
 from pop.schema import registry
@@ -39,16 +41,22 @@ COMPARISONS = (">=", "<=", ">", "<")
 ALIASES = {"=": "==", "!==^": None}
 
 
-def _public_codes(base_slug: str | None) -> set[str]:
+@lru_cache(maxsize=None)
+def _public_codes(base_slug: str | None) -> frozenset[str]:
     if base_slug:
-        return {f.code for f in expert_fields(registry.get(base_slug))}
-    return set(S.field_codes())
+        return frozenset(f.code for f in expert_fields(registry.get(base_slug)))
+    return frozenset(S.field_codes())
 
 
 def resolve_fields(spec, base_slug: str | None) -> list[str]:
     """Field codes of a rule (validated)."""
     if not isinstance(spec, str) or not spec.strip():
         raise QueryError("Chaque règle doit indiquer un champ.", "missing_field")
+    return list(_resolve_fields(spec, base_slug))
+
+
+@lru_cache(maxsize=4096)
+def _resolve_fields(spec: str, base_slug: str | None) -> tuple[str, ...]:
     allowed = _public_codes(base_slug)
     spec = spec.strip()
     if spec.startswith("group:"):
@@ -60,7 +68,7 @@ def resolve_fields(spec, base_slug: str | None) -> list[str]:
         codes = [c for c in dict.fromkeys(codes) if c in allowed]
         if not codes:
             raise QueryError(f"Le groupe « {group.label} » n'a aucun champ dans cette base.", "unknown_field", spec)
-        return codes
+        return tuple(codes)
     codes = [c.strip() for c in spec.split(",") if c.strip()]
     if len(codes) > 32:
         raise QueryError("Trop de champs dans une même règle (32 au plus).", "too_many_fields", spec)
@@ -70,7 +78,7 @@ def resolve_fields(spec, base_slug: str | None) -> list[str]:
         if c not in allowed:
             where = f" dans la base « {registry.get(base_slug).short_label} »" if base_slug else ""
             raise QueryError(f"Champ inconnu ou non interrogeable{where} : « {c} ».", "unknown_field", c)
-    return [c[:-8] if c.endswith(".keyword") else c for c in codes]
+    return tuple(c[:-8] if c.endswith(".keyword") else c for c in codes)
 
 
 def _base_of(rule: dict) -> str | None:
