@@ -31,9 +31,16 @@ def restricted_codes(base: str) -> set[str]:
     return {f.code for f in registry.get(base).fields if f.visibility is not V.PUBLIC}
 
 
-@pytest.fixture
-def client():
+@pytest.fixture(scope="session")
+def _shared_client():
     return Client()
+
+
+@pytest.fixture
+def client(_shared_client):
+    """One test client for the whole session: a new Client loads the middleware chain again
+    (WhiteNoise scans every static file), about 0.3 s per test. The API sets no cookies."""
+    return _shared_client
 
 
 @pytest.fixture
