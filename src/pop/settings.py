@@ -89,7 +89,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
-WHITENOISE_USE_FINDERS = True
+# Files found by the finders would shadow the collected, compressed copies: use the finders only
+# when nothing was collected (tests, development); `pop serve` collects at start.
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "dsfr").is_dir()
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils.html import format_html
 
 from pop.schema import Base, registry
 from pop.schema.groups import CROSS_BASE_GROUPS, FACETS_BY_NAME
@@ -105,17 +107,24 @@ def shown_fields(base: Base) -> list[Field]:
 
 
 def _values(base: Base, f: Field, raw) -> list[dict]:
+    """Values of one field, each with its escaped HTML (rendered here: record pages show hundreds
+    of values, and one template include per value would dominate the page's server time)."""
     out = []
     for v in _as_list(raw):
         text = _text(v)
         if not text:
             continue
         if f.type is T.URL and text.startswith(("http://", "https://")):
-            out.append({"text": text, "url": text, "external": True})
+            html = format_html('<a href="{}" rel="noopener external" target="_blank" title="{} — nouvelle fenêtre">{}</a>',
+                               text, text, text)
+            out.append({"text": text, "url": text, "external": True, "html": html})
         elif f.type is T.EMAIL:
-            out.append({"text": text, "url": "", "email": True})
+            out.append({"text": text, "url": "", "email": True, "html": format_html('<a href="mailto:{}">{}</a>', text, text)})
         else:
-            out.append({"text": text, "url": value_link(base, f, text)})
+            url = value_link(base, f, text)
+            html = (format_html('<a href="{}">{}</a>', url, text) if url
+                    else format_html('<span class="pop-text">{}</span>', linebreaksbr(text, autoescape=True)))
+            out.append({"text": text, "url": url, "html": html})
     return out
 
 

@@ -19,6 +19,7 @@ from pop.search.interface import MAX_OFFSET, QueryError, search
 
 log = logging.getLogger("pop.public")
 REVERSIBLE_SORTS = ("title", "date", "ref", "modified")
+DEEP = 2_000  # offsets beyond this may be read from the other end of the sort
 NATURAL_ORDER = {"relevance": "desc", "title": "asc", "ref": "asc", "date": "asc", "modified": "desc"}
 
 
@@ -110,25 +111,27 @@ def run(state, search_path: str, *, facets: bool = True) -> dict:
     reverse = False
     if state.after:
         overrides.update(offset=0, search_after=state.after)
-    elif offset > MAX_OFFSET:
-        # Far pages: read them from the other end of the sort when that end is near enough.
-        overrides.update(offset=0, size=1, with_facets=False)
+    elif offset > DEEP:
+        # Far pages: read them from the other end of the sort when that end is nearer (the last
+        # pages of millions of results cost what the first ones cost).
         try:
-            total = search(state.query(**overrides)).total
+            total = search(state.query(**{**overrides, "offset": 0, "size": 0, "with_facets": False})).total
         except QueryError as exc:
             out["error"] = exc.message
             return out
         from_end = total - offset - size
         # With no free text, "relevance" is the REF order (every score is equal).
         sort = "ref" if state.sort == "relevance" and not state.text and not hasattr(state, "tree") else state.sort
-        if sort in REVERSIBLE_SORTS and -size < from_end <= MAX_OFFSET:
+        if sort in REVERSIBLE_SORTS and -size < from_end < offset and from_end <= MAX_OFFSET:
             reverse = True
             current = state.order or NATURAL_ORDER[sort]
             overrides.update(sort=sort, order="desc" if current == "asc" else "asc", offset=max(from_end, 0),
-                             size=size + min(from_end, 0), with_facets=facets)
-        else:
+                             size=size + min(from_end, 0))
+        elif offset > MAX_OFFSET:
             out["deep_limit"] = True
-            overrides.update(offset=MAX_OFFSET - MAX_OFFSET % size, size=size, with_facets=facets)
+            overrides.update(offset=MAX_OFFSET - MAX_OFFSET % size)
+        else:
+            overrides["offset"] = offset
     else:
         overrides["offset"] = offset
     try:
