@@ -326,6 +326,23 @@ def follow(interval: float = 0.5, stop=lambda: False, log=print) -> None:
         w.close()
 
 
+def _sample_records(sample: int, upto_seq: int) -> list[Record]:
+    """About ``sample`` random published records (random ids between the smallest and largest:
+    no ORDER BY RANDOM() over millions of rows)."""
+    from django.db.models import Max, Min
+    bounds = Record.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None:
+        return []
+    rng = random.Random()
+    qs = Record.objects.filter(status=Record.PUBLISHED, seq__lte=upto_seq)
+    if bounds["hi"] - bounds["lo"] < sample * 3:
+        recs = list(qs.filter(id__gte=bounds["lo"], id__lte=bounds["hi"]))
+    else:
+        recs = list(qs.filter(id__in={rng.randint(bounds["lo"], bounds["hi"]) for _ in range(sample * 3)}))
+    rng.shuffle(recs)
+    return recs[:sample]
+
+
 def check(sample: int = 200, wait: float = 5.0) -> dict:
     """Compares database and live index: counts per base, then ``sample`` random records'
     stored content against a fresh build. Returns {"ok": bool, "problems": [...], ...}."""
@@ -356,9 +373,7 @@ def check(sample: int = 200, wait: float = 5.0) -> dict:
         bases[slug] = {"db": db.get(slug, 0), "index": ix.get(slug, 0)}
         if db.get(slug, 0) != ix.get(slug, 0):
             problems.append(f"{slug} : {db.get(slug, 0)} notices en base, {ix.get(slug, 0)} dans l'index")
-    ids = list(Record.objects.filter(status=Record.PUBLISHED, seq__lte=cp).values_list("id", flat=True)
-               .order_by("?")[:sample]) if sample else []
-    recs = list(Record.objects.filter(id__in=ids))
+    recs = _sample_records(sample, cp) if sample else []
     views = read_records(recs, V.PUBLIC)
     for r, view in zip(recs, views):
         res = searcher.search(tantivy.Query.term_query(index.schema, "key", f"{r.base}/{r.ref}"), 2)
