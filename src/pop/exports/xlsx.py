@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -27,9 +28,20 @@ CHUNK = 1024 * 1024
 
 
 def write(path: str | Path, layout: Layout, rows: Iterable, info: ExportInfo, workdir: Path | None = None) -> int:
-    """Write the workbook at ``path``; returns the number of records written."""
+    """Write the workbook at ``path``; returns the number of records written.
+
+    xlsxwriter's row files live in a private directory removed in every case (an export stopped
+    half-way never closes its workbook, whose temporary files would otherwise stay behind)."""
+    tmpdir = tempfile.mkdtemp(prefix="xlsx-", dir=str(workdir) if workdir else None)
+    try:
+        return _write(path, layout, rows, info, tmpdir)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _write(path, layout: Layout, rows: Iterable, info: ExportInfo, tmpdir: str) -> int:
     wb = xlsxwriter.Workbook(str(path), {
-        "constant_memory": True, "tmpdir": str(workdir) if workdir else None,
+        "constant_memory": True, "tmpdir": tmpdir,
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
         "use_zip64": info.total > 200_000,
     })
