@@ -249,3 +249,11 @@ def test_replaced_original_gets_a_fresh_derivative(client, free_image, media):
     os.utime(media.path(free_image), (time.time() + 5, time.time() + 5))
     info = json.loads(client.get(url(free_image)).content)
     assert (info["width"], info["height"]) == (500, 300)
+
+
+def test_images_are_not_gzipped_but_json_is(client, free_image):
+    tile = client.get(url(free_image, "full/300,/0/default.jpg"), HTTP_ACCEPT_ENCODING="gzip")
+    assert tile.status_code == 200 and not tile.has_header("Content-Encoding")
+    assert tile.content.startswith(b"\xff\xd8")
+    info = client.get(url(free_image), HTTP_ACCEPT_ENCODING="gzip")
+    assert info["Content-Encoding"] == "gzip"
