@@ -257,3 +257,24 @@ def test_images_are_not_gzipped_but_json_is(client, free_image):
     assert tile.content.startswith(b"\xff\xd8")
     info = client.get(url(free_image), HTTP_ACCEPT_ENCODING="gzip")
     assert info["Content-Encoding"] == "gzip"
+
+
+def test_thumbnail_helper(client, free_image, image_record):
+    from pop.iiif.urls_helpers import iiif_thumbnail_url
+    u = iiif_thumbnail_url(free_image, 200, 150)
+    assert u == f"/iiif/3/{ident(free_image)}/full/!200,150/0/default.jpg"
+    assert client.get(u).status_code == 200
+    small = image_record("memoire", "AP00000009", "memoire/AP00000009/petite.jpg", jpeg_bytes_small(),
+                         LEG="Petite", DIFF="oui")
+    client.get(url(small))                                   # derivative built: size known
+    u = iiif_thumbnail_url(small, 400)
+    assert u.endswith("/full/max/0/default.jpg")
+    img = Image.open(io.BytesIO(client.get(u).content))
+    assert img.size == (120, 90)
+    assert iiif_thumbnail_url("https://example.org/x.jpg", 100) == "https://example.org/x.jpg"
+    assert iiif_thumbnail_url("", 100) == ""
+
+
+def jpeg_bytes_small():
+    from .conftest import jpeg_bytes
+    return jpeg_bytes(120, 90)
