@@ -54,7 +54,12 @@ def test_results_views_facets_tags_and_sort_are_in_the_url(catalogue, client):
     assert asc == list(reversed(desc)) and len(asc) == 4
     # export / basket / permalink buttons
     html = client.get("/recherche?q=usine").content.decode()
-    assert "/api/search/export-simple?q=usine" in html and "data-basket-add-all" in html and "data-copy=" in html
+    assert 'action="/api/search/export-simple"' in html and 'name="text" value="usine"' in html
+    assert "data-basket-add-all" in html and "data-copy=" in html
+    export = client.get("/api/search/export-simple?text=usine&bases%5B0%5D=merimee&format=csv")
+    assert export.status_code == 200
+    body = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode("utf-8-sig")
+    assert body.count("PA") >= 4 and "Usine de Lunel" in body
 
 
 def test_facet_value_search_and_show_more(catalogue, client):
@@ -204,11 +209,13 @@ def test_basket_shared_link_fragment_and_export(catalogue, client):
     assert "Usine textile Motte-Bossut" in text and "Paysage n° 1" in text and "Nature morte aux fruits" in text
     frag = client.get("/panier/notices?n=palissy/PM59000001&n=merimee/PA00000001").content.decode()
     assert "Métier à tisser" in frag and "Cette notice n’existe plus dans POP." in frag
-    csv = client.post("/panier/export.csv", {"n": ["merimee/PA59000001", "joconde/000PE000001"]})
-    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    body = csv.content.decode("utf-8-sig")
-    assert body.splitlines()[0] == "Base;Référence;Titre;Description;Lien permanent"
-    assert "PA59000001;Usine textile Motte-Bossut" in body and "/notice/joconde/000PE000001" in body
+    # the basket's export form posts its items to the exports app
+    html = client.get("/panier").content.decode()
+    assert 'action="/exports/panier"' in html and 'name="format"' in html
+    export = client.post("/exports/panier", {"n": ["merimee/PA59000001", "joconde/000PE000001"], "format": "csv"})
+    assert export.status_code == 200
+    body = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode("utf-8-sig")
+    assert "PA59000001" in body and "Usine textile Motte-Bossut" in body and "000PE000001" in body
 
 
 def test_map_data_and_suggestions(catalogue, client):
@@ -220,3 +227,4 @@ def test_map_data_and_suggestions(catalogue, client):
     assert data["list"]["total"] == 4 and len(data["list"]["items"]) == 4
     values = client.get("/recherche/suggestions?champ=merimee:DENO&prefixe=us").json()["values"]
     assert values == ["usine"]
+    assert "59" in client.get("/recherche/suggestions?champ=group:departement&prefixe=5").json()["values"]

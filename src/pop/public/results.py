@@ -100,6 +100,36 @@ def _tags(state) -> list[dict]:
     return tags
 
 
+EXPORT_FORMATS = (("csv", "CSV"), ("csv-excel", "CSV pour Excel"), ("xlsx", "Classeur Excel (XLSX)"),
+                  ("ods", "Classeur OpenDocument (ODS)"), ("jsonl", "JSON Lines"))
+
+
+def export_params(state) -> list[tuple[str, str]]:
+    """The simple search as parameters of the export endpoint (/api/search/export-simple takes the
+    JSON API's bracket parameters: text, bases[i], facets[name][i])."""
+    out = [("text", state.text)] if state.text else []
+    out += [(f"bases[{i}]", b) for i, b in enumerate(state.bases)]
+    for name, values in state.filters.items():
+        out += [(f"facets[{name}][{i}]", v) for i, v in enumerate(values)]
+    return out
+
+
+def export_tree(node: dict) -> dict:
+    """An expert tree as the body of /api/search/export-advanced (POP's nested "crits")."""
+    crits = []
+    for r in node.get("rules", []):
+        if "rules" in r:
+            crits.append(export_tree(r))
+        else:
+            rule = {"field": r["field"], "operator": r["operator"]}
+            if r.get("base"):
+                rule["base"] = r["base"]
+            if "value" in r:
+                rule["value"] = r["value"]
+            crits.append(rule)
+    return {"crits": crits, "combinator": node.get("combinator", "AND")}
+
+
 def run(state, search_path: str, *, facets: bool = True) -> dict:
     out: dict = {"error": "", "total": 0, "cards": [], "facets": [], "tags": _tags(state), "pages": [],
                  "last_page": 1, "next_url": "", "prev_url": "", "took_ms": 0, "deep_limit": False}

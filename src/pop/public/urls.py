@@ -18,7 +18,6 @@ urlpatterns = [
     re_path(r"^notice/(?P<base>[^/]{1,40})/(?P<ref>[^/]{1,100})/?$", notice.notice, name="notice"),
     path("panier", basket.basket, name="basket"),
     path("panier/notices", basket.basket_cards, name="basket_cards"),
-    path("panier/export.csv", basket.basket_export, name="basket_export"),
     path("musees", museums.directory, name="museums"),
     path("musees/carte.json", museums.directory_map, name="museums_map"),
     path("musees/<str:ref>", museums.museum, name="museum"),

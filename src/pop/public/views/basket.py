@@ -3,23 +3,19 @@ renders lists of records for it and exports them. Items are written "{base}/{REF
 
     /panier                       the page (JavaScript reads the stored items; ?n=… shows a shared basket)
     /panier/notices?n=merimee/PA…  HTML fragment of up to 100 cards (loaded in chunks by the page)
-    POST /panier/export.csv        CSV of the posted items (n=…)
+The export form posts the items to the exports app (POST /exports/panier, n=… and format=…).
 """
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
-from datetime import date
 
-from django.conf import settings
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from pop.catalog.models import Record
 from pop.catalog.reading import image_paths, read_records
 from pop.public import display, media
+from pop.public.results import EXPORT_FORMATS
 from pop.schema import registry
 from pop.schema.types import V
 
@@ -74,26 +70,10 @@ def basket(request):
         "page_title": "Mon panier", "nav_section": "basket", "breadcrumb": [{"title": "Panier"}],
         "shared": cards(shared) if shared else [], "is_shared": bool(request.GET.getlist("n")),
         "messages_fr": messages, "chunk_url": reverse("public:basket_cards"), "chunk": CHUNK,
+        "export_formats": EXPORT_FORMATS,
     })
 
 
 def basket_cards(request):
     items = parse_items(request.GET.getlist("n")[:CHUNK])
     return render(request, "public/partials/basket_cards.html", {"cards": cards(items)})
-
-
-@require_POST
-def basket_export(request):
-    items = parse_items(request.POST.getlist("n"))
-    site = settings.POP_SITE_URL.rstrip("/")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="panier_de_notices_{date.today().isoformat()}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(["Base", "Référence", "Titre", "Description", "Lien permanent"])
-    for c in cards(items):
-        if c["missing"]:
-            writer.writerow([c["base"].short_label, c["ref"], "(notice absente ou supprimée)", "", ""])
-        else:
-            writer.writerow([c["base"].short_label, c["ref"], c["title"], c["subtitle"], site + c["url"]])
-    return response

@@ -25,10 +25,6 @@ def _path(request) -> str:
     return request.path + ("?" + request.GET.urlencode() if request.GET else "")
 
 
-def _export_url(request) -> str:
-    return "/api/search/export-simple" + ("?" + request.GET.urlencode() if request.GET else "")
-
-
 def results(request):
     state = SearchState.from_query(request.GET)
     page = results_mod.run(state, _path(request))
@@ -40,7 +36,8 @@ def results(request):
         "page_title": title, "heading": title, "state": state, "page": page, "messages_fr": state.messages,
         "nav_section": "map" if state.view == "map" else "search", "mode": "simple",
         "hidden": state.hidden_inputs("q"), "facet_hidden": _facet_hidden(state),
-        "export_url": _export_url(request), "permalink": settings.POP_SITE_URL.rstrip("/") + _path(request),
+        "export_params": results_mod.export_params(state), "export_formats": results_mod.EXPORT_FORMATS,
+        "permalink": settings.POP_SITE_URL.rstrip("/") + _path(request),
         "tile_url": settings.POP_MAP_TILE_URL, "map_data_url": reverse("public:map_data"),
         "breadcrumb": [{"title": "Recherche"}],
     })
@@ -86,7 +83,8 @@ def expert(request):
         "no_value_ops": list(expert_mod.NO_VALUE),
         "op_labels": expert_mod.OP_LABELS, "all_bases": registry.bases(), "messages_fr": state.messages,
         "nav_section": "expert", "mode": "expert", "hidden": state.hidden_inputs(),
-        "export_url": "/api/search/export-simple?" + urlencode(state.params()),
+        "export_body": {**results_mod.export_tree(state.pruned()), "bases": list(state.bases)},
+        "export_formats": results_mod.EXPORT_FORMATS,
         "permalink": settings.POP_SITE_URL.rstrip("/") + _path(request),
         "tile_url": settings.POP_MAP_TILE_URL, "map_data_url": reverse("public:map_data"),
         "breadcrumb": [{"title": "Recherche experte"}],
@@ -153,11 +151,19 @@ def suggestions(request):
     if len(prefix) < 1:
         return JsonResponse({"values": []})
     bases = [info["base"]] if info.get("base") else [b for b in request.GET.getlist("base") if registry.find(b)]
-    try:
-        values = suggest(info["field"], prefix, bases=bases, size=10)
-    except QueryError as exc:
-        return _error(exc.message)
-    except Exception:  # noqa: BLE001
-        log.exception("suggestions indisponibles")
-        values = []
-    return JsonResponse({"values": list(values)[:10]})
+    codes = [info["field"]]
+    if info["field"].startswith("group:"):  # a cross-base group: the values of its fields
+        from pop.schema.groups import GROUPS_BY_KEY
+        codes = list(GROUPS_BY_KEY[info["field"][6:]].codes)
+    values: list[str] = []
+    for code in codes:
+        try:
+            values += [v for v in suggest(code, prefix, bases=bases, size=10) if v not in values]
+        except QueryError as exc:
+            if len(codes) == 1:
+                return _error(exc.message)
+        except Exception:  # noqa: BLE001 - autocomplete is optional
+            log.exception("suggestions indisponibles")
+        if len(values) >= 10:
+            break
+    return JsonResponse({"values": values[:10]})
