@@ -142,3 +142,23 @@ def test_keyboard_image_viewer(page):
             reached.append(a["text"])
     assert any("Zoomer" in t for t in reached) and any("Image suivante" in t or "Plein écran" in t for t in reached)
     shot(page, "clavier-visionneuse")
+
+
+def test_pages_fit_a_320px_screen(browser, live_site):
+    context = browser.new_context(viewport={"width": 320, "height": 700}, base_url=live_site.url)
+    pg = context.new_page()
+    try:
+        for name in ("accueil", "resultats-liste", "resultats-carte", "experte-groupe-imbrique", "notice-merimee",
+                     "musee", "statistiques"):
+            pg.goto(PAGES[name])
+            width = pg.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, (name, width)
+        pg.goto(PAGES["resultats-liste"])
+        # on a small screen the facets open as a dialog and close with Escape
+        pg.click("[data-facets-open]")
+        assert pg.locator("[data-facets-panel][role=dialog]").is_visible()
+        shot(pg, "mobile-320-filtres")
+        pg.keyboard.press("Escape")
+        assert not pg.locator("[data-facets-panel]").is_visible()
+    finally:
+        context.close()
