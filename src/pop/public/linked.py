@@ -14,7 +14,7 @@ from collections import defaultdict
 from pop.catalog.models import Record
 from pop.catalog.reading import image_paths, read_records
 from pop.public import display, media
-from pop.schema import Base, registry
+from pop.schema import Base
 from pop.schema.types import T, V
 
 PER_FIELD = 24  # cards shown per link field; the rest is reached through a search

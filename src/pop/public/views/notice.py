@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
@@ -17,6 +17,9 @@ from pop.catalog.reading import image_paths, read_records
 from pop.public import display, jsonld, linked, media, neighbours
 from pop.schema import registry
 from pop.schema.types import V
+
+
+MAX_IMAGES = 48
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +50,10 @@ def notice(request, base: str, ref: str):
     view = read_records([rec], level=V.PUBLIC)[0]
     title = display.title(b, view)
     permalink = settings.POP_SITE_URL.rstrip("/") + reverse("public:notice", args=[b.public_slug, ref])
-    images = [{"key": k, "thumb": media.thumbnail(k, 800)} for k in image_paths(b, view)]
+    keys = image_paths(b, view)
+    # The viewer reads every image from the IIIF manifest; the page itself lists a bounded number
+    # (a monument may have thousands of photographs).
+    images = [{"key": k, "thumb": media.thumbnail(k, 800)} for k in keys[:MAX_IMAGES]]
     geo = view.get("POP_COORDONNEES") if isinstance(view.get("POP_COORDONNEES"), dict) else None
     if geo and not (isinstance(geo.get("lat"), (int, float)) and isinstance(geo.get("lon"), (int, float))
                     and (geo["lat"], geo["lon"]) != (0, 0)):
@@ -78,13 +84,3 @@ def notice(request, base: str, ref: str):
         "nav_section": "search",
     }
     return render(request, "public/notice.html", ctx)
-
-
-def safe_search_path(value: str) -> str:
-    """A results-page URL carried by a record link, accepted only on our own search paths."""
-    parts = urlsplit(value or "")
-    if parts.scheme or parts.netloc:
-        return ""
-    if parts.path not in (reverse("public:results"), reverse("public:expert")):
-        return ""
-    return parts.path + ("?" + parts.query if parts.query else "")
