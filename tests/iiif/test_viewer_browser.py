@@ -115,3 +115,18 @@ def test_viewer_without_diffusable_image(live_server, db, browser_page):
     page.goto(f"{live_server.url}/iiif/viewer/merimee/PA00000310")
     page.wait_for_selector(".pop-iiif__status:not([hidden])")
     assert "Aucune image diffusable" in page.text_content(".pop-iiif__status")
+
+
+def test_viewer_accessibility(live_server, monument):
+    """axe-core finds no violation on the viewer page (axe is injected, hence a CSP-bypassing context)."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_context(bypass_csp=True, viewport={"width": 800, "height": 600}).new_page()
+        page.goto(f"{live_server.url}/iiif/viewer/merimee/{monument}")
+        page.wait_for_selector(".pop-iiif__strip:not([hidden])")
+        assert page.evaluate("document.querySelector('.pop-iiif__pager').hidden") is False
+        violations = Axe().run(page).response["violations"]
+        browser.close()
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
