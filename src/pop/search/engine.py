@@ -327,7 +327,8 @@ def search(query) -> SearchResult:
     if sort == "relevance" and not positive:
         sort = "ref"  # every score is equal: a stable order instead
     order = query.order or NATURAL_ORDER[sort]
-    hits_raw, total = _collect(index, searcher, q, query, sort, order)
+    everything = main is None and not filters
+    hits_raw, total = _collect(index, searcher, q, query, sort, order, everything)
     if total == 0 and isinstance(query, SimpleQuery) and query.text and positive:
         fuzzy, _ = text_query(query.text, fuzzy=True)
         if fuzzy is not None:
@@ -365,13 +366,15 @@ def _rank(search_after) -> int:
     return rank
 
 
-def _count(searcher, q) -> int:
+def _count(searcher, q, everything: bool = False) -> int:
+    if everything:  # no text, no filter: the number of documents, without visiting them
+        return searcher.num_docs
     return searcher.search(q, 1, count=True).count
 
 
-def _collect(index, searcher, q, query, sort, order):
+def _collect(index, searcher, q, query, sort, order, everything: bool = False):
     if query.size == 0:
-        return [], _count(searcher, q)
+        return [], _count(searcher, q, everything)
     tord = tantivy.Order.Asc if order == "asc" else tantivy.Order.Desc
     if sort == "relevance":
         offset = query.offset
@@ -380,8 +383,8 @@ def _collect(index, searcher, q, query, sort, order):
         if offset + query.size > MAX_RELEVANCE_DEPTH:
             raise QueryError(f"Au-delà de {MAX_RELEVANCE_DEPTH} résultats triés par pertinence, triez par référence, "
                              "titre ou date pour continuer.", "too_deep", "from")
-        res = searcher.search(q, query.size, count=True, offset=offset)
-        return res.hits, res.count
+        res = searcher.search(q, query.size, count=not everything, offset=offset)
+        return res.hits, searcher.num_docs if everything else res.count
     field = f"o_{sort}"
     offset = query.offset
     if query.search_after:
@@ -389,13 +392,13 @@ def _collect(index, searcher, q, query, sort, order):
         if not isinstance(sa, (list, tuple)) or len(sa) != 1 or not isinstance(sa[0], str) or not _SORT_KEY[sort].match(sa[0]):
             raise QueryError("« search_after » invalide : renvoyer tel quel le « sort » du dernier résultat de la page précédente.",
                              "invalid_search_after", "search_after")
-        total = _count(searcher, q)
+        total = _count(searcher, q, everything)
         after = index.parse_query(f"{field}:{'>' if order == 'asc' else '<'}{sa[0]}")
         q = tantivy.Query.boolean_query([(Occur.Must, q), (Occur.Must, after)])
         res = searcher.search(q, query.size, count=False, order_by_field=field, order=tord, offset=offset)
         return res.hits, total
-    res = searcher.search(q, query.size, count=True, order_by_field=field, order=tord, offset=offset)
-    return res.hits, res.count
+    res = searcher.search(q, query.size, count=not everything, order_by_field=field, order=tord, offset=offset)
+    return res.hits, searcher.num_docs if everything else res.count
 
 
 # ---- facets -------------------------------------------------------------------------------------------
