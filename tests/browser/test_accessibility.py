@@ -39,7 +39,6 @@ def test_axe_on_every_kind_of_page(page):
     problems = {}
     for name, url in PAGES.items():
         page.goto(url)
-        page.wait_for_load_state("networkidle")
         if "carte" in name:
             page.wait_for_selector("[data-map-status]:not(:empty)", timeout=10_000)
         found = serious_violations(page)

@@ -192,3 +192,14 @@ def test_robots_and_paged_sitemap_of_record_pages(catalogue, client):
     section = client.get("/sitemap-merimee.xml").content.decode()
     assert "/notice/merimee/PA59000001</loc>" in section and "<lastmod>" in section
     assert client.get("/sitemap-inconnue.xml").status_code == 404
+
+
+def test_server_error_page_is_the_dsfr_500_page(db, client):
+    from django.test import RequestFactory
+
+    from pop.public.views import pages
+    r = pages.server_error(RequestFactory().get("/une/page"))
+    html = r.content.decode()
+    assert r.status_code == 500 and "Erreur inattendue" in html and "fr-header" in html and 'lang="fr"' in html
+    api = pages.server_error(RequestFactory().get("/api/notices/x/y"))
+    assert api.status_code == 500 and api["Content-Type"].startswith("application/json")
