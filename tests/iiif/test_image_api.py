@@ -278,3 +278,13 @@ def test_thumbnail_helper(client, free_image, image_record):
 def jpeg_bytes_small():
     from .conftest import jpeg_bytes
     return jpeg_bytes(120, 90)
+
+
+def test_damaged_derivative_is_not_a_500(client, free_image):
+    from pop.iiif import derivatives
+    assert client.get(url(free_image)).status_code == 200
+    derivatives.pyramid_path(free_image).write_bytes(b"II*\x00garbage")
+    # the derivative looks current (same source) but cannot be read
+    resp = client.get(url(free_image, "0,0,300,300/300,/0/default.jpg"))
+    assert resp.status_code in (404, 503)
+    assert resp.content.decode().strip()

@@ -15,6 +15,7 @@ import logging
 import time
 from urllib.parse import quote, unquote
 
+import pyvips
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -239,10 +240,7 @@ def _image(request: HttpRequest, key: str, params: tuple[str, ...]) -> HttpRespo
         if data is None:
             try:
                 data = imageapi.render(_source(key, meta), req, plan)
-            except Exception as exc:  # libvips failure on a damaged derivative: never a 500
-                import pyvips
-                if not isinstance(exc, (pyvips.Error, OSError)):
-                    raise
+            except (pyvips.Error, OSError) as exc:  # libvips failure on a damaged derivative: never a 500
                 log.warning("rendu IIIF impossible pour %s (%s) : %s", key, canonical, exc)
                 raise IIIFError(404, "Image illisible.") from None
             tilecache.put(token, data)
@@ -273,3 +271,6 @@ def dispatch(request: HttpRequest, rest: str = "") -> HttpResponse:
         return _image(request, key, params)
     except IIIFError as exc:
         return error(exc.status, exc.message)
+    except (OSError, pyvips.Error) as exc:  # disk full, file vanished mid-request…: temporary, never a 500
+        log.exception("IIIF : erreur d'entrée-sortie pour %s : %s", request.path, exc)
+        return error(503, "Service d'images momentanément indisponible, réessayez plus tard.")
