@@ -11,10 +11,13 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 
+from django.db.models.fields.json import KeyTextTransform
+
 from pop.catalog.models import Link, Record
 from pop.schema import Base, V, registry
 
 _ORDER = {V.PUBLIC: 0, V.RESTRICTED: 1, V.INTERNAL: 2}
+_MEMOIRE_KEYS = ("m_IMG", "m_COPY", "m_LEG", "m_TICO", "m_EDIF", "m_MARQ")   # keys of a Mémoire record in MEMOIRE entries
 
 
 @functools.lru_cache(maxsize=64)
@@ -49,16 +52,21 @@ def derived_links(records: list[Record]) -> dict[int, dict[str, list]]:
             refs_by_base[rec.base][rec.ref].append((rec, f))
         for dst_base, by_ref in refs_by_base.items():
             refs = list(by_ref)
+            # Only MEMOIRE entries need values of the linking record, and only six text keys of it:
+            # they are extracted by the database (no decoding of whole records, the bulk of the cost).
+            memoire = any(f.code == "MEMOIRE" for by in by_ref.values() for _, f in by)
+            columns = ["dst_ref", "src__ref", *(_MEMOIRE_KEYS if memoire else ())]
             for i in range(0, len(refs), 500):
                 rows = (Link.objects.filter(field=src_field, src__base=src_base, src__status=Record.PUBLISHED,
                                             dst_base=dst_base, dst_ref__in=refs[i:i + 500])
-                        .order_by("src__ref").values_list("dst_ref", "src__ref", "src__data"))
-                for dst_ref, src_ref, src_data in rows:
+                        .annotate(**{k: KeyTextTransform(k[2:], "src__data") for k in _MEMOIRE_KEYS} if memoire else {})
+                        .order_by("src__ref").values_list(*columns))
+                for dst_ref, src_ref, *vals in rows:
                     for rec, f in by_ref[dst_ref]:
                         if f.code == "MEMOIRE":
-                            entry = {"ref": src_ref, "url": src_data.get("IMG", ""), "copy": src_data.get("COPY", ""),
-                                     "name": src_data.get("LEG") or src_data.get("TICO") or src_data.get("EDIF", ""),
-                                     "marq": src_data.get("MARQ", "")}
+                            img, copy, leg, tico, edif, marq = vals
+                            entry = {"ref": src_ref, "url": img or "", "copy": copy or "",
+                                     "name": leg or tico or edif or "", "marq": marq or ""}
                             out[rec.id].setdefault("MEMOIRE", []).append(entry)
                         else:
                             out[rec.id].setdefault(f.code, []).append(src_ref)

@@ -42,6 +42,8 @@ IIIF_KEY = "MANIFESTE_IIIF"
 MAX_FIELDS = 1000
 FIELD_SETS = {"display": "display", "affichage": "display", "defaut": "display", "default": "display",
               "all": "all", "tous": "all", "tout": "all"}
+_ABSENT = "\x00"   # a key no record view has: the column stays empty for that base
+_URL_SAFE = re.compile(r"^[A-Za-z0-9_.~-]+$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _INTEGER = re.compile(r"^-?\d{1,15}$")
 _DECIMAL = re.compile(r"^-?\d{1,15}([.,]\d{1,12})?$")
@@ -240,21 +242,25 @@ class Layout:
         n_fields = len(self.columns)
         self.columns.append(Column(LINK_KEY, "Lien vers la notice", "url"))
         self.columns.append(Column(IIIF_KEY, "Manifeste IIIF des images", "url"))
+        # Plans: (code, converter) per column; converter None = text (a string goes through as is,
+        # the common case, without a function call). The base name is a constant of the base.
         text_plans: dict[str, list] = {b.slug: [] for b in self.bases}
+        self._consts: dict[str, list] = {b.slug: [] for b in self.bases}
         for base in self.bases:
             plan, text_plan = plans[base.slug], text_plans[base.slug]
             for code, rep in chosen:
                 f = base.field(code)
                 subs = field_columns(rep)   # the representative field decides the columns and their types
                 if f is None or f.visibility is not V.PUBLIC:
-                    plan.extend([(code, _none)] * len(subs))
-                    text_plan.extend([(code, _none)] * len(subs))
-                elif code == "BASE":  # keyed on REF (always there) so that the name never goes missing
-                    plan.append(("REF", partial(_constant, base.label)))
-                    text_plan.append(("REF", partial(_constant, base.label)))
+                    plan.extend([(_ABSENT, None)] * len(subs))
+                    text_plan.extend([(_ABSENT, None)] * len(subs))
+                elif code == "BASE":
+                    self._consts[base.slug].append((len(plan), base.label))
+                    plan.append((_ABSENT, None))
+                    text_plan.append((_ABSENT, None))
                 else:
-                    plan.extend((code, conv) for _, _, conv in subs)
-                    text_plan.extend((code, conv if col.kind == "number" and "." in col.key else as_text)
+                    plan.extend((code, None if conv is as_text else conv) for _, _, conv in subs)
+                    text_plan.extend((code, conv if col.kind == "number" and "." in col.key else None)
                                      for col, _, conv in subs)
             assert len(plan) == n_fields
         self._plans = plans
@@ -284,30 +290,33 @@ class Layout:
 
     def links(self, base_slug: str, ref: str, view: dict) -> tuple[str, str]:
         base, page, manifest = self._links[base_slug]
-        r = quote(ref, safe="")
+        r = ref if _URL_SAFE.match(ref) else quote(ref, safe="")
         return page.format(r), (manifest.format(r) if image_paths(base, view) else "")
+
+    def _row(self, plan, base_slug: str, ref: str, view: dict) -> list:
+        out = []
+        append = out.append
+        get = view.get
+        for code, conv in plan:
+            value = get(code)
+            if value is None:
+                append(None)
+            elif conv is None:
+                append(value if type(value) is str else as_text(value))
+            else:
+                append(conv(value))
+        for i, value in self._consts[base_slug]:
+            out[i] = value
+        out.extend(self.links(base_slug, ref, view))
+        return out
 
     def cells(self, base_slug: str, ref: str, view: dict) -> list:
         """One spreadsheet row: str / int / float / date / None per column."""
-        out = []
-        append = out.append
-        get = view.get
-        for code, conv in self._plans[base_slug]:
-            value = get(code)
-            append(None if value is None else conv(value))
-        out.extend(self.links(base_slug, ref, view))
-        return out
+        return self._row(self._plans[base_slug], base_slug, ref, view)
 
     def text_cells(self, base_slug: str, ref: str, view: dict) -> list:
         """One CSV row: the values as text (a position's latitude / longitude stay numbers)."""
-        out = []
-        append = out.append
-        get = view.get
-        for code, conv in self._text_plans[base_slug]:
-            value = get(code)
-            append(None if value is None else conv(value))
-        out.extend(self.links(base_slug, ref, view))
-        return out
+        return self._row(self._text_plans[base_slug], base_slug, ref, view)
 
     def record(self, base_slug: str, ref: str, view: dict) -> dict:
         """One JSON Lines object: field codes → values as in the record (lists and positions kept)."""
@@ -326,11 +335,3 @@ class Layout:
 
     def describe(self) -> list[dict]:
         return [{"code": c.key, "label": c.label, "type": c.kind} for c in self.columns]
-
-
-def _none(value):
-    return None
-
-
-def _constant(text: str, value):
-    return text

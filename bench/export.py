@@ -1,0 +1,180 @@
+"""Export benchmark: rows per second and peak memory of each format on N records, 30 columns.
+
+    POP_DATA_DIR=/work/benchdata/export1m nice -n 10 .venv/bin/python bench/export.py \\
+        --rows 1000000 --runs 3 --formats csv,xlsx,ods,jsonl --out /work/benchdata/export1m/out
+
+Each run is a fresh process (so its peak RSS is its own) that exports the first N published
+records of the database, base after base in registry order, in REF order — the same path as
+``pop export --base`` and background exports: keyset batches read with one SQL statement,
+``read_records(..., V.PUBLIC)`` (derived links and visibility), a Layout of 30 columns (BASE, 27
+fields, the record page and IIIF manifest links), the format's streaming writer, and an atomic
+file write. The 27 fields are the public fields most often filled in a 20,000-record sample.
+
+``--writer-only`` also measures the writers alone: 20,000 views read once, replayed to N rows
+(what the formats cost without the database and the visibility filter).
+
+Reported: wall time, rows/s (wall), CPU seconds, rows/s (CPU), peak RSS, file size; median and
+min–max over the runs. The machine is shared: the load average is printed with the results.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pop.settings")
+
+
+def _setup():
+    import django
+    django.setup()
+
+
+def pick_fields(n_fields: int = 27) -> list[str]:
+    """The public fields most often filled in the first 20,000 records (registry visibility applied)."""
+    from pop.exports.source import base_batches
+    from pop.schema import registry
+    counts: Counter = Counter()
+    seen = 0
+    for base in registry.bases():
+        for batch in base_batches(base.slug):
+            for _, _, view in batch:
+                counts.update(k for k in view if k not in ("BASE", "MEMOIRE"))
+            seen += len(batch)
+            if seen >= 20_000:
+                break
+        if seen >= 20_000:
+            break
+    codes = [c for c, _ in counts.most_common()]
+    if "REF" in codes:
+        codes.remove("REF")
+    return ["REF", *codes[: n_fields - 1]]
+
+
+class FirstRows:
+    """Source: the first ``limit`` published records, base after base in registry order."""
+
+    kind = "bench"
+
+    def __init__(self, limit: int):
+        from pop.catalog.models import Record
+        from pop.schema import registry
+        self.limit = limit
+        counts = dict(Record.objects.filter(status=Record.PUBLISHED).values_list("base").annotate(
+            n=__import__("django.db.models", fromlist=["Count"]).Count("id")))
+        self.bases, total = [], 0
+        for slug in registry.slugs():
+            if counts.get(slug) and total < limit:
+                self.bases.append(slug)
+                total += counts[slug]
+        self.total = min(total, limit)
+        self.description = f"Banc d'essai : {self.total} notices"
+
+    def spec(self):
+        return {"kind": "bench", "rows": self.limit}
+
+    def batches(self):
+        from pop.exports.source import base_batches
+        left = self.limit
+        for slug in self.bases:
+            for batch in base_batches(slug):
+                if len(batch) >= left:
+                    yield batch[:left]
+                    return
+                left -= len(batch)
+                yield batch
+
+
+class Replay(FirstRows):
+    """Source: 20,000 views read once, replayed until ``limit`` rows (writers alone)."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.sample = []
+        for batch in super().batches():
+            self.sample += batch
+            if len(self.sample) >= 20_000:
+                break
+
+    def batches(self):
+        left = self.limit
+        while left > 0:
+            for i in range(0, len(self.sample), 2000):
+                part = self.sample[i:i + min(2000, left)]
+                yield part
+                left -= len(part)
+                if left <= 0:
+                    return
+
+
+def child(args) -> None:
+    _setup()
+    from pop.exports import run
+    from pop.exports.columns import Layout
+    from pop.exports.info import ExportInfo
+    from pop.exports.writers import get_format
+    fields = args.fields.split(",")
+    source = (Replay if args.writer_only else FirstRows)(args.rows)
+    fmt = get_format(args.child)
+    layout = Layout.build(source.bases, fields)
+    out = Path(args.out) / f"bench.{fmt.extension}"
+    info = ExportInfo(source.description, source.spec(), source.total, fmt.label)
+    t0, c0 = time.perf_counter(), time.process_time()
+    n = run.write_file(fmt, source, layout, info, out)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"format": fmt.name, "rows": n, "columns": len(layout.columns), "wall": wall, "cpu": cpu,
+                      "peak_mb": peak, "size_mb": out.stat().st_size / 2**20}))
+    out.unlink()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--formats", default="csv,xlsx,ods,jsonl")
+    p.add_argument("--out", default="/tmp/pop-export-bench")
+    p.add_argument("--writer-only", action="store_true")
+    p.add_argument("--child")
+    p.add_argument("--fields")
+    args = p.parse_args()
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    if args.child:
+        return child(args)
+    _setup()
+    fields = pick_fields()
+    print(f"# {len(fields)} fields: {','.join(fields)}", flush=True)
+    results: dict[str, list[dict]] = {}
+    for fmt in args.formats.split(","):
+        for i in range(args.runs):
+            cmd = [sys.executable, __file__, "--child", fmt, "--rows", str(args.rows), "--out", args.out,
+                   "--fields", ",".join(fields)] + (["--writer-only"] if args.writer_only else [])
+            line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            r = json.loads(line)
+            results.setdefault(fmt, []).append(r)
+            print(f"# {fmt} run {i + 1}: {r['rows']} rows in {r['wall']:.1f} s ({r['rows'] / r['wall']:,.0f} rows/s wall, "
+                  f"{r['rows'] / r['cpu']:,.0f} rows/s CPU), peak {r['peak_mb']:.0f} MB, load {os.getloadavg()[0]:.1f}",
+                  flush=True)
+
+    def spread(values, fmt="{:,.0f}"):
+        return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+    mode = "writer only (replayed views)" if args.writer_only else "database → views → file"
+    print(f"\n{mode}, {args.rows:,} rows, {args.runs} run(s) per format; load average now {os.getloadavg()[0]:.1f}\n")
+    print("| format | columns | rows/s (wall) median (min–max) | rows/s (CPU) | wall s | peak RSS MB | file MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for fmt, rs in results.items():
+        print(f"| {fmt} | {rs[0]['columns']} | {spread([r['rows'] / r['wall'] for r in rs])} | "
+              f"{spread([r['rows'] / r['cpu'] for r in rs])} | {spread([r['wall'] for r in rs], '{:.1f}')} | "
+              f"{spread([r['peak_mb'] for r in rs])} | {rs[0]['size_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
