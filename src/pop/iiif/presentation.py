@@ -116,8 +116,10 @@ def image_entry(urls: Urls, key: str, staff: bool = False) -> dict | None:
         key = normalise_key(key)
     except InvalidKey:
         return None
+    if not media_storage().exists(key):
+        return None
     r = rights_mod.rights_for_key(key)
-    if r is None or not r.served(staff) or not media_storage().exists(key):
+    if r is None or not r.served(staff):
         return None
     try:
         meta = derivatives.ensure(key)

@@ -122,8 +122,10 @@ def _lookup(request: HttpRequest, key: str):
         if not hit[2].served(_is_staff(request)):
             raise IIIFError(403, "Image non diffusable : sa diffusion n'est pas autorisée.")
         return key, hit[1], hit[2]
+    if not media_storage().exists(key):   # first: no database work for keys that are not stored files
+        raise IIIFError(404, "Image introuvable.")
     r = rights_mod.rights_for_key(key)
-    if r is None or not media_storage().exists(key):
+    if r is None:
         raise IIIFError(404, "Image introuvable.")
     if not r.served(_is_staff(request)):
         raise IIIFError(403, "Image non diffusable : sa diffusion n'est pas autorisée.")
