@@ -33,8 +33,8 @@ def _json(request: HttpRequest, data, status: int = 200) -> HttpResponse:
     resp = HttpResponse(json.dumps(data, ensure_ascii=False), status=status, content_type=ctype)
     resp["Access-Control-Allow-Origin"] = "*"
     resp["Vary"] = "Accept"
-    if status == 200:
-        resp["Cache-Control"] = "public, max-age=300"
+    if status == 200:  # staff see more (private images): their answers are not for shared caches
+        resp["Cache-Control"] = "private, max-age=0" if _staff(request) else "public, max-age=300"
     return resp
 
 
