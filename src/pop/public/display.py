@@ -11,7 +11,8 @@ Field labels, types, sections and facets all come from the registry; no field li
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote, urlencode
 
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
@@ -69,12 +70,18 @@ def ref_target(field: Field, ref: str) -> Base | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _paths() -> tuple[str, str]:
+    """(record page prefix, results path), resolved once: pages build hundreds of such links."""
+    return reverse("public:notice", args=["b", "r"])[:-3], reverse("public:results")
+
+
 def notice_url(base: Base, ref: str) -> str:
-    return reverse("public:notice", args=[base.public_slug, ref])
+    return f"{_paths()[0]}{base.public_slug}/{quote(ref, safe='')}"
 
 
 def search_url(**params) -> str:
-    return reverse("public:results") + "?" + urlencode(params)
+    return _paths()[1] + "?" + urlencode(params)
 
 
 def value_link(base: Base, f: Field, value: str) -> str:

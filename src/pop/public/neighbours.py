@@ -10,7 +10,7 @@ that search for the two neighbours (no cookie, no session; works across pages).
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -38,7 +38,8 @@ def safe_search_path(value: str) -> str:
 
 
 def record_link(base_public_slug: str, ref: str, search_path: str, rank: int) -> str:
-    url = reverse("public:notice", args=[base_public_slug, ref])
+    from pop.public.display import _paths
+    url = f"{_paths()[0]}{base_public_slug}/{quote(ref, safe='')}"
     return url + "?" + urlencode({"recherche": search_path, "rang": rank})
 
 
