@@ -195,6 +195,8 @@ def sync(batch: int = BATCH) -> int:
     if outdated(current_gen()):
         return rebuild()["records"]
     gen = ensure_current()
+    if read_checkpoint(gen) == 0 and Record.objects.filter(status=Record.PUBLISHED).count() >= PARALLEL_FROM:
+        return rebuild()["records"]  # a first fill: parallel document builders, one commit
     w = GenWriter(gen, heap=64_000_000, threads=1)
     try:
         return w.sync(batch)
