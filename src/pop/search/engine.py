@@ -72,15 +72,20 @@ _cache: OrderedDict = OrderedDict()
 _CACHE_MAX = 256
 
 
+_cache_lock = threading.Lock()
+
+
 def _cached(key, compute):
     """Results keyed by the index version (generation + checkpoint): a sync invalidates them."""
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     value = compute()
-    _cache[key] = value
-    if len(_cache) > _CACHE_MAX:
-        _cache.popitem(last=False)
+    with _cache_lock:
+        _cache[key] = value
+        while len(_cache) > _CACHE_MAX:
+            _cache.popitem(last=False)
     return value
 
 
