@@ -470,7 +470,7 @@ def compute_facets(query, *, searcher=None, index=None, version=None, main=None,
         if "lieu" in out:
             out["lieu"] += _lieu_children(searcher, main, fq, bases, query)
         return out
-    return _cached(key, compute)
+    return {k: list(v) for k, v in _cached(key, compute).items()}  # callers may modify their copy
 
 
 def _selected_keys(fq, bases) -> set[str]:
