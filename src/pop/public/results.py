@@ -65,6 +65,8 @@ def _facet_panel(state, facets: dict) -> list[dict]:
         for value, count in values:
             value = str(value)
             label = value.replace("/", " › ") if f.kind == "hierarchy" else value
+            if f.kind == "boolean":
+                label = {"oui": "Oui", "non": "Non"}.get(value, value)
             if f.name == "base":
                 b = registry.find(value) or registry.by_label(value)
                 if b is None:
