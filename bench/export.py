@@ -6,9 +6,9 @@
 Each run is a fresh process (so its peak RSS is its own) that exports the first N published
 records of the database, base after base in registry order, in REF order — the same path as
 ``pop export --base`` and background exports: keyset batches read with one SQL statement,
-``read_records(..., V.PUBLIC)`` (derived links and visibility), a Layout of 30 columns (BASE, 27
-fields, the record page and IIIF manifest links), the format's streaming writer, and an atomic
-file write. The 27 fields are the public fields most often filled in a 20,000-record sample.
+``read_records(..., V.PUBLIC)`` (derived links and visibility), a Layout of 30 columns (BASE, the
+public fields most often filled in a 20,000-record sample, the record page and IIIF manifest
+links), the format's streaming writer, and an atomic file write.
 
 ``--writer-only`` also measures the writers alone: 20,000 views read once, replayed to N rows
 (what the formats cost without the database and the visibility filter).
@@ -37,8 +37,11 @@ def _setup():
     django.setup()
 
 
-def pick_fields(n_fields: int = 27) -> list[str]:
-    """The public fields most often filled in the first 20,000 records (registry visibility applied)."""
+def pick_fields(bases: list[str], n_columns: int = 30) -> list[str]:
+    """The public fields most often filled in the first 20,000 records (registry visibility applied),
+    as many as make ``n_columns`` columns with BASE, a position's two columns and the two links."""
+    from pop.exports.columns import Layout
+    from pop.exports.errors import ExportError
     from pop.exports.source import base_batches
     from pop.schema import registry
     counts: Counter = Counter()
@@ -52,10 +55,17 @@ def pick_fields(n_fields: int = 27) -> list[str]:
                 break
         if seen >= 20_000:
             break
-    codes = [c for c, _ in counts.most_common()]
-    if "REF" in codes:
-        codes.remove("REF")
-    return ["REF", *codes[: n_fields - 1]]
+    codes = [c for c, _ in counts.most_common() if c != "REF"]
+    chosen = ["REF"]
+    for code in codes:
+        try:
+            if len(Layout.build(bases, chosen + [code]).columns) <= n_columns:
+                chosen.append(code)
+        except ExportError:   # not a field of the exported bases
+            continue
+        if len(Layout.build(bases, chosen).columns) == n_columns:
+            break
+    return chosen
 
 
 class FirstRows:
@@ -149,7 +159,7 @@ def main() -> None:
     if args.child:
         return child(args)
     _setup()
-    fields = pick_fields()
+    fields = pick_fields(FirstRows(args.rows).bases)
     print(f"# {len(fields)} fields: {','.join(fields)}", flush=True)
     results: dict[str, list[dict]] = {}
     for fmt in args.formats.split(","):

@@ -77,7 +77,10 @@ def as_text(value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return SEPARATOR.join(_item_text(v) for v in value if v not in (None, ""))
+        try:
+            return SEPARATOR.join(value)   # a list of strings: the common case
+        except TypeError:
+            return SEPARATOR.join(_item_text(v) for v in value if v is not None)
     if isinstance(value, dict):
         return orjson.dumps(value).decode()
     return _item_text(value)

@@ -20,9 +20,10 @@ import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from stream_zip import NO_COMPRESSION_32, ZIP_32, ZIP_64, stream_zip
+from stream_zip import NO_COMPRESSION_32, ZIP_32, ZipOverflowError, stream_zip
 
 from pop.exports.columns import Layout
+from pop.exports.errors import ExportError
 from pop.exports.info import ExportInfo
 
 MAX_ROWS = 1_048_576
@@ -175,14 +176,19 @@ def _meta(info: ExportInfo) -> bytes:
 def render(layout: Layout, rows: Iterable, info: ExportInfo, workdir: Path | None = None) -> Iterator[bytes]:
     now = dt.datetime.now()
     # content.xml is deflated at level 1: several times faster than the default 9 for a file only
-    # ~15 % larger. Zip64 only when the XML might pass 4 GiB (an estimate from the row count).
-    big = info.total * max(1, len(layout.columns)) * 120 > 3_500_000_000
+    # ~15 % larger. Plain (32-bit) zip entries: LibreOffice 7.4 cannot open an ODS whose entries use
+    # Zip64, so content.xml is capped at 4 GiB (about a million rows of 30 columns); past that the
+    # export stops with a clear message (CSV and JSON Lines have no such cap).
     files = [
         ("mimetype", now, 0o644, NO_COMPRESSION_32, (MIMETYPE,)),
         ("META-INF/manifest.xml", now, 0o644, ZIP_32, (_manifest(),)),
         ("styles.xml", now, 0o644, ZIP_32, (_styles(),)),
         ("meta.xml", now, 0o644, ZIP_32, (_meta(info),)),
-        ("content.xml", now, 0o644, ZIP_64 if big else ZIP_32, _content(layout, rows, info)),
+        ("content.xml", now, 0o644, ZIP_32, _content(layout, rows, info)),
     ]
-    return stream_zip(files, chunk_size=FLUSH, extended_timestamps=False,
-                      get_compressobj=lambda: zlib.compressobj(level=1, wbits=-zlib.MAX_WBITS))
+    try:
+        yield from stream_zip(files, chunk_size=FLUSH, extended_timestamps=False,
+                              get_compressobj=lambda: zlib.compressobj(level=1, wbits=-zlib.MAX_WBITS))
+    except ZipOverflowError:
+        raise ExportError("Export trop volumineux pour le format ODS (plus de 4 Gio de données) : choisissez "
+                          "moins de colonnes, ou le format CSV ou JSON Lines.", "export_too_large") from None
