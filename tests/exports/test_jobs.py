@@ -77,6 +77,7 @@ def test_anonymous_visitors_have_a_hard_limit(client, corpus, settings):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "export_too_large" and "Données ouvertes" in error["message"]
+    assert "19 notices ; au-delà de 10 notices, affinez" in error["message"]
     assert client.get("/api/search/export-simple", {"text": "chapelle", "format": "csv"}).status_code == 200
 
 
@@ -124,6 +125,15 @@ def test_a_cancelled_download_leaves_no_file(client, corpus, fmt, data_dir, monk
     response.close()
     assert files_left(data_dir) == []
     assert ExportJob.objects.get().status == "cancelled"
+
+
+def test_a_download_closed_before_its_first_byte_closes_its_job(client, corpus, monkeypatch, data_dir):
+    response = client.get("/api/search/export-simple", {"text": "église", "format": "ods"})
+    monkeypatch.setattr(request_finished, "send", lambda *a, **kw: [])
+    response.close()
+    assert ExportJob.objects.get().status == "cancelled" and files_left(data_dir) == []
+    head = client.head("/api/search/export-simple", {"text": "église", "format": "ods"})
+    assert head.status_code == 200 and head["X-Export-Count"] == "19" and ExportJob.objects.count() == 1
 
 
 def test_a_cancelled_background_job_leaves_no_file(client, corpus, settings, data_dir, monkeypatch):

@@ -98,13 +98,18 @@ def active_jobs(visitor: str):
                                     updated_at__gte=timezone.now() - stale_after())
 
 
+def _n(number: int) -> str:
+    """1234567 → « 1 234 567 » (French thousands separator, narrow no-break space)."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
 def check_limits(request, visitor: str, total: int) -> None:
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     if not signed_in and total > anonymous_limit():
         raise ExportError(
-            f"Cet export compte {total:,} notices ; au-delà de {anonymous_limit():,} notices, affinez votre recherche "
-            "ou téléchargez les fichiers complets de chaque base sur la page « Données ouvertes ».".replace(",", "\u202f"),
+            f"Cet export compte {_n(total)} notices ; au-delà de {_n(anonymous_limit())} notices, affinez votre "
+            "recherche ou téléchargez les fichiers complets de chaque base sur la page « Données ouvertes ».",
             "export_too_large")
     limit = max_concurrent()
     if limit and active_jobs(visitor).count() >= limit:
@@ -154,25 +159,48 @@ def _progress_writer(job: ExportJob, check_cancel: bool):
     return progress
 
 
+class _TrackedStream:
+    """The chunks of a streamed export, closing its job whatever happens: done at the end, failed on an
+    error (re-raised: the server then cuts the connection, so the visitor never gets a silently
+    truncated file), cancelled when the server closes the response early (visitor gone) — even
+    before the first chunk, when a generator's own ``finally`` would never run."""
+
+    def __init__(self, job: ExportJob, chunks, info: ExportInfo):
+        self.job, self.chunks, self.info = job, chunks, info
+        self.closed = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self.chunks)
+        except StopIteration:
+            self._finish(ExportJob.DONE)
+            raise
+        except Exception:
+            log.exception("streamed export %s failed", self.job.pk)
+            self._finish(ExportJob.FAILED, "L'export s'est interrompu à cause d'une erreur interne.")
+            raise
+
+    def close(self) -> None:
+        if not self.closed:
+            self.chunks.close()   # runs the writers' cleanup (temporary files)
+            self._finish(ExportJob.CANCELLED)
+
+    def _finish(self, status: str, error: str = "") -> None:
+        if self.closed:
+            return
+        self.closed = True
+        now = timezone.now()
+        ExportJob.objects.filter(pk=self.job.pk).update(status=status, progress=self.info.written, error=error,
+                                                        finished_at=now, updated_at=now)
+
+
 def _streaming_response(job: ExportJob, source: Source, fmt: Format, layout: Layout) -> StreamingHttpResponse:
     info = ExportInfo(source.description, source.spec(), source.total, fmt.label)
-
-    def chunks():
-        status, error = ExportJob.FAILED, ""
-        try:
-            yield from run.stream(fmt, source, layout, info, work_dir(), _progress_writer(job, False))
-            status = ExportJob.DONE
-        except GeneratorExit:  # the client went away: nothing was stored, only the job is closed
-            status = ExportJob.CANCELLED
-            raise
-        except Exception:  # noqa: BLE001 - the response has started: log, close the job, end the stream
-            log.exception("streamed export %s failed", job.pk)
-            error = "L'export s'est interrompu à cause d'une erreur interne."
-        finally:
-            ExportJob.objects.filter(pk=job.pk).update(status=status, progress=info.written, error=error,
-                                                       finished_at=timezone.now(), updated_at=timezone.now())
-
-    response = StreamingHttpResponse(chunks(), content_type=fmt.content_type)
+    chunks = iter(run.stream(fmt, source, layout, info, work_dir(), _progress_writer(job, False)))
+    response = StreamingHttpResponse(_TrackedStream(job, chunks, info), content_type=fmt.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name(job, fmt)}"'
     response["X-Export-Count"] = str(source.total)
     response["Cache-Control"] = "no-store"

@@ -20,8 +20,9 @@ writes the file.
 from __future__ import annotations
 
 import functools
+import uuid
 
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -96,6 +97,10 @@ def export_simple(request):
     jobs.get_format(fmt_name)   # an unknown format is refused before any search runs
     source = SearchSource(query)
     fmt, layout = jobs.prepare(source, fmt_name, opts.get("fields"))
+    if request.method == "HEAD":   # checks only: what the export would be, without starting it
+        response = HttpResponse(content_type=fmt.content_type)
+        response["X-Export-Count"] = str(source.total)
+        return response
     return _answer(request, jobs.start(request, source, fmt, layout))
 
 
@@ -155,7 +160,6 @@ def export_list(request):
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
     try:
         uuid.UUID(value)
     except ValueError:
