@@ -1,5 +1,6 @@
 # POP — plateforme ouverte du patrimoine
 # make run   : installs, migrates, generates demo data when the database is empty, builds the index, serves :8000
+#              (another address: make run PORT=8080 HOST=0.0.0.0)
 # make test  : the whole suite on SQLite, then on PostgreSQL
 
 PYTHON ?= python3
@@ -9,6 +10,8 @@ POP    := $(BIN)/pop
 DEMO_RECORDS ?= 20000
 DEMO_IMAGES  ?= 60
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: setup run test test-sqlite test-postgres browser-deps export-deps clean docs
 
@@ -24,7 +27,7 @@ run: setup
 	$(POP) migrate --noinput -v0
 	$(POP) demo --records $(DEMO_RECORDS) --images $(DEMO_IMAGES) --if-empty
 	$(POP) index sync
-	$(POP) serve --host 127.0.0.1 --port 8000
+	$(POP) serve --host $(HOST) --port $(PORT)
 
 # LibreOffice (headless Calc) checks that exported XLSX and ODS files open without repair (tests/exports).
 export-deps:

@@ -1,4 +1,4 @@
-"""POP's own test fixtures (betagouv/pop, /work/shared/reference/pop-fixtures) through our import parsers
+"""POP's own test fixtures (betagouv/pop, ../shared/reference/pop-fixtures beside the repository) through our import parsers
 and the write service: every expected outcome listed in the fixtures README is checked here.
 
 Where the platform deliberately differs from POP, the assertion is about what a user sees and the
@@ -7,6 +7,7 @@ comment says why.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,16 @@ from pop.catalog.models import Record
 from pop.imports import csv_semicolon, encoding, gertrude, joconde_txt, pipe_csv, preview
 from pop.imports.common import ImportFileError
 
-FIXTURES = Path("/work/shared/reference/pop-fixtures")
+# shared/ lies beside the repository (the work tree, or CI's fresh clone wherever it is made).
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+FIXTURES = REFERENCE / "pop-fixtures"
 PRODUCTION = FIXTURES / "production"
-RECORDS = Path("/work/shared/reference/pop_records")
+RECORDS = REFERENCE / "pop_records"
 
-pytestmark = pytest.mark.skipif(not FIXTURES.exists(), reason="POP fixtures not available on this machine")
+if not FIXTURES.exists():
+    if os.environ.get("CI") == "true":  # in CI shared/ is always there: a missing copy is a set-up fault, not a skip
+        raise RuntimeError(f"POP fixtures not found at {FIXTURES} (shared/ must lie beside the repository)")
+    pytestmark = pytest.mark.skip(reason=f"POP fixtures not found at {FIXTURES}")
 
 
 def read(name: str, enc: str | None = None) -> str:
