@@ -3,7 +3,7 @@
 The ORM's bulk_create/bulk_update build one model instance per row, serialise JSON with the
 standard library and (bulk_update) generate CASE WHEN statements; on millions of rows that is most
 of the write time. These helpers send plain tuples: ``executemany`` on SQLite (one prepared
-statement), multi-row ``VALUES`` on PostgreSQL; JSON is encoded with orjson. Only the write
+statement), ``COPY … FROM STDIN`` on PostgreSQL; JSON is encoded with orjson. Only the write
 service (``pop.catalog.service``) calls them.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Iterable, Sequence
 import orjson
 from django.db import connection
 
-PG_ROWS = 500          # rows per multi-row INSERT on PostgreSQL
 READ_CHUNK = 2000      # values per IN (...) list
 
 
@@ -49,10 +48,10 @@ def insert(table: str, columns: Sequence[str], rows: list[tuple], json_columns: 
     one = _placeholders(columns, json_columns)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            for i in range(0, len(rows), PG_ROWS):
-                part = rows[i:i + PG_ROWS]
-                cur.execute(f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(part)),
-                            [v for row in part for v in row])
+            # COPY: rows are streamed and escaped by psycopg (C), no SQL text to build per row
+            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES {one}", rows)
 
