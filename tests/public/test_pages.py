@@ -203,3 +203,17 @@ def test_server_error_page_is_the_dsfr_500_page(db, client):
     assert r.status_code == 500 and "Erreur inattendue" in html and "fr-header" in html and 'lang="fr"' in html
     api = pages.server_error(RequestFactory().get("/api/notices/x/y"))
     assert api.status_code == 500 and api["Content-Type"].startswith("application/json")
+
+
+def test_pages_still_answer_without_a_search_index(db, settings, tmp_path, client):
+    from django.core.cache import cache
+    settings.DATA_DIR = tmp_path  # no index was ever built here
+    cache.clear()
+    dataset.create(with_images=False)
+    home = text_of(client.get("/"))
+    assert "12 notices" in home.split("Joconde")[1][:400]  # counted from the database
+    r = client.get("/recherche?q=usine")
+    assert r.status_code == 200
+    assert "La recherche n’a pas pu être effectuée" in text_of(r)
+    assert client.get("/notice/merimee/PA59000001").status_code == 200
+    assert client.get("/statistiques").status_code == 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import cache
 from django.db.models import Count
 
 from pop.catalog.models import Record
@@ -55,8 +56,14 @@ def _base_slug(value: str) -> str | None:
 
 
 def _db_base_counts() -> dict[str, int]:
-    rows = Record.objects.filter(status=Record.PUBLISHED).values("base").annotate(n=Count("id"))
-    return {r["base"]: r["n"] for r in rows}
+    """Fallback when the index is unavailable: a full scan (seconds at millions of records), so
+    its answer is kept an hour whatever the writes (approximate figures beat a slow home page)."""
+    counts = cache.get("pop-public:db-base-counts")
+    if counts is None:
+        rows = Record.objects.filter(status=Record.PUBLISHED).values("base").annotate(n=Count("id"))
+        counts = {r["base"]: r["n"] for r in rows}
+        cache.set("pop-public:db-base-counts", counts, timeout=3600)
+    return counts
 
 
 def _compute_base_counts() -> dict[str, int]:
@@ -102,9 +109,13 @@ def _compute_overview() -> dict:
     facets = _facets(size=30)
     if facets is None:
         out["source"] = "base de données"
-        rows = (Record.objects.filter(status=Record.PUBLISHED).values("producer").annotate(n=Count("id"))
-                .order_by("-n")[:30])
-        out["producers"] = [(r["producer"] or "non renseigné", r["n"]) for r in rows]
+        producers = cache.get("pop-public:db-producers")
+        if producers is None:
+            rows = (Record.objects.filter(status=Record.PUBLISHED).values("producer").annotate(n=Count("id"))
+                    .order_by("-n")[:30])
+            producers = [(r["producer"] or "non renseigné", r["n"]) for r in rows]
+            cache.set("pop-public:db-producers", producers, timeout=3600)
+        out["producers"] = producers
         return out
     out["producers"] = list(facets.get("producteur", []))
     out["domains"] = list(facets.get("domaine", []))
