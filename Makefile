@@ -27,7 +27,7 @@ run: setup
 	$(POP) migrate --noinput -v0
 	$(POP) demo --records $(DEMO_RECORDS) --images $(DEMO_IMAGES) --if-empty
 	$(POP) index sync
-	$(POP) serve --host $(HOST) --port $(PORT)
+	POP_SITE_URL=$${POP_SITE_URL:-http://$(HOST):$(PORT)} $(POP) serve --host $(HOST) --port $(PORT)
 
 # LibreOffice (headless Calc) checks that exported XLSX and ODS files open without repair (tests/exports).
 export-deps:

@@ -12,7 +12,16 @@ run_suite() {  # $1 = label, $2 = database url
   local label="$1" url="$2" tmp
   tmp=$(mktemp -d)
   echo "=== Suite on $label ==="
-  POP_DATABASE_URL="$url" POP_DATA_DIR="$tmp" $BIN/pytest -p no:cacheprovider -q tests || status=1
+  # A hung test must not eat CI's whole budget: each half is bounded (POP_TEST_TIMEOUT seconds), and a
+  # test still running after 300 s gets every thread's stack printed (which test, where it waits).
+  local fg=""; [ -t 0 ] && fg=--foreground  # at a terminal, Ctrl-C still reaches pytest
+  POP_DATABASE_URL="$url" POP_DATA_DIR="$tmp" timeout $fg -k 30 "${POP_TEST_TIMEOUT:-1800}" \
+    $BIN/pytest -p no:cacheprovider -q -o faulthandler_timeout=300 tests
+  local rc=$?
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    echo "=== Suite on $label STOPPED after ${POP_TEST_TIMEOUT:-1800} s (POP_TEST_TIMEOUT): a test hung, see the stacks above ==="
+  fi
+  [ $rc -eq 0 ] || status=1
   rm -rf "$tmp"
 }
 

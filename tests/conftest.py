@@ -1,9 +1,25 @@
 """Shared fixtures. The database is SQLite or PostgreSQL depending on POP_DATABASE_URL (scripts/test.sh)."""
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from pop.catalog import service
+
+_HANDLED = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s is not None]
+
+
+@pytest.fixture(autouse=True)
+def _restore_signal_handlers():
+    """A command run in-process (django-tasks-db's `db_worker`, `index follow`) installs SIGTERM/SIGINT
+    handlers that would outlive its test: processes forked later (the parallel index rebuild's pool)
+    inherit them, ignore the pool's SIGTERM and hang the suite. Each test gets the handlers back."""
+    saved = {s: signal.getsignal(s) for s in _HANDLED}
+    yield
+    for s, handler in saved.items():
+        if signal.getsignal(s) is not handler and handler is not None:
+            signal.signal(s, handler)
 
 
 @pytest.fixture
