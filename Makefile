@@ -1,7 +1,8 @@
 # POP — plateforme ouverte du patrimoine
 # make run   : installs, migrates, generates demo data when the database is empty, builds the index, serves :8000
 #              (another address: make run PORT=8080 HOST=0.0.0.0)
-# make test  : the whole suite on SQLite, then on PostgreSQL
+# make test  : the whole suite on SQLite, then on PostgreSQL (server: PG_URL= or POP_TEST_DATABASE_URL=;
+#              each half stops after POP_TEST_TIMEOUT seconds, default 1800)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -37,13 +38,13 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 test: setup browser-deps export-deps
-	@bash scripts/test.sh
+	@POP_TEST_DATABASE_URL=$${POP_TEST_DATABASE_URL:-$(PG_URL)} bash scripts/test.sh
 
 test-sqlite: setup
 	@bash scripts/test.sh sqlite
 
 test-postgres: setup
-	@bash scripts/test.sh postgres
+	@POP_TEST_DATABASE_URL=$${POP_TEST_DATABASE_URL:-$(PG_URL)} bash scripts/test.sh postgres
 
 docs: setup
 	$(POP) schema --markdown > docs/data-model.md
