@@ -207,7 +207,7 @@ def setup(data: Path, n_images: int) -> list[str]:
 def start_pop(data: Path, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ, POP_DATA_DIR=str(data), POP_DATABASE_URL=f"sqlite:///{data / 'pop.sqlite3'}")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "pop.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "pop.wsgi:application", "--bind", f"127.0.0.1:{port}",
                              "--workers", str(workers), "--threads", "4", "--worker-class", "gthread",
                              "--keep-alive", "30", "--timeout", "120"],
                             env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

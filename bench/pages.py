@@ -126,7 +126,7 @@ def page_weight():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "pop.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "pop.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                "--workers", "2"], env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

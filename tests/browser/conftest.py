@@ -91,7 +91,7 @@ def live_site(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "pop.cli", "migrate", "--noinput", "-v0"], **run)
     subprocess.run([sys.executable, "-c", LOAD.format(tests=str(ROOT / "tests"))], **run)
     log = open(data_dir / "gunicorn.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "pop.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "pop.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "60"],
                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:

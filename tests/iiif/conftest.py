@@ -122,7 +122,7 @@ def gunicorn_server(settings):
     def _start(workers: int = 2) -> str:
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers), "pop.wsgi:application"],
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}", "-w", str(workers), "pop.wsgi:application"],
             env=subprocess_env(Path(settings.DATA_DIR)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(proc)
         deadline = time.time() + 30

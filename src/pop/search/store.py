@@ -219,6 +219,14 @@ def _seq_chunks(upto: int, batch: int):
         yield lo, upto
 
 
+def _default_signals() -> None:
+    """Forked builders must stop on SIGTERM/SIGINT even if the parent installed its own handlers."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _build_chunk(bounds) -> list[str]:
     """Worker process: JSON documents of the published records with lo < seq <= hi."""
     lo, hi = bounds
@@ -246,13 +254,18 @@ def rebuild(batch: int = 2000, progress=None, workers: int | None = None) -> dic
 
             from django.db import connections
             connections.close_all()  # children open their own connections
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
+            try:
                 for docs in pool.imap(_build_chunk, chunks, chunksize=1):
                     for d in docs:
                         w.writer.add_json(d)
                     count += len(docs)
                     if progress:
                         progress(count)
+                pool.close()  # let the workers finish instead of terminating them
+            finally:
+                pool.terminate()
+                pool.join()
         else:
             for bounds in chunks:
                 docs = _build_chunk(bounds)

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             procs[name] = subprocess.Popen(pop + argv)
         gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "pop.wsgi:application",
                                      "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-                                     "--worker-class", "gthread", "--timeout", "120", "--access-logfile", "-"])
+                                     "--worker-class", "gthread", "--timeout", "120", "--no-control-socket", "--access-logfile", "-"])
         self.stdout.write(f"POP sert http://{host}:{port} ({workers} processus)")
         stopping = False
 
