@@ -16,18 +16,16 @@ from django.views.decorators.csrf import csrf_exempt
 
 from pop.api.cors import add_cors_headers, preflight
 from pop.search.interface import QueryError
+from pop.web.errors import ClientError
 
 JSON = "application/json"
 
 
-class ApiError(Exception):
+class ApiError(ClientError):
     """A client error with a stable machine code and a French message."""
 
     def __init__(self, message: str, code: str = "invalid_request", status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+        super().__init__(message, code, status)
 
 
 def json_response(data, status: int = 200) -> HttpResponse:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pop.web.errors import ClientError
+
 # Public constants (also used for validation by callers that want to pre-check).
 SORTS = ("relevance", "date", "title", "ref", "modified")
 OPERATORS = ("*", "==", "^", "!*", "!=", "===*", "===", "===^", "!==*", "!==", ">=", "<=", ">", "<", "∃", "!∃")
@@ -28,20 +30,11 @@ MAX_VALUE_LENGTH = 500       # characters of a rule value / free text
 MAX_FACET_SIZE = 500
 
 
-class QueryError(ValueError):
+class QueryError(ClientError, ValueError):
     """A query the engine refuses. ``message`` is French and names the problem."""
 
     def __init__(self, message: str, code: str = "invalid_query", field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
-
-    def as_dict(self) -> dict:
-        out = {"code": self.code, "message": self.message}
-        if self.field:
-            out["field"] = self.field
-        return out
+        super().__init__(message, code, 400, field)
 
 
 @dataclass
