@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_record_page_links_linked_records_searchable_values_and_map(catalogue, c
     # Palissy object in the building and Mémoire photos of it, with links
     assert 'href="/notice/palissy/PM59000001"' in html and "Métier à tisser" in text
     assert 'href="/notice/memoire/AP59R000000"' in html and "Notices liées" in text
-    # values worth a search are links (author → author facet, type → type facet, commune → text search)
+    # values worth a search are links (author → author facet, type → type facet; places: see below)
     assert 'href="/recherche?auteur=Dupont+Jean+%28architecte%29"' in html
     assert 'href="/recherche?type=usine"' in html
     # geolocated: map container with coordinates, Leaflet served locally
@@ -133,6 +134,61 @@ def test_record_page_links_linked_records_searchable_values_and_map(catalogue, c
     assert 'href="/notice/museo/M0590"' in jhtml and "Palais des Beaux-Arts de Lille" in unescape(jhtml)
     mhtml = client.get("/notice/museo/M0590").content.decode()
     assert 'href="/musees/M0590"' in mhtml
+
+
+def _links(html: str) -> dict[str, str]:
+    """{link text: href} of the plain links of a page."""
+    return {unescape(text): unquote(unescape(href)) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)}
+
+
+def _result_refs(client, url: str) -> set[str]:
+    path, _, query = url.partition("?")
+    html = client.get(path + "?" + "&".join(f"{k}={quote(v)}" for k, _, v in (p.partition("=") for p in query.split("&")))
+                      + "&size=100").content.decode()
+    return set(re.findall(r"Référence ([\w-]+)", html))
+
+
+def test_place_values_link_to_the_place_facet(catalogue, client):
+    """Region, department and commune on a record page link to the results filtered by the
+    hierarchical place facet, at their level; the results are exactly the records of that place."""
+    links = _links(client.get("/notice/merimee/PA59000001").content.decode())
+    assert links["Hauts-de-France"] == "/recherche?lieu=Hauts-de-France"
+    assert links["59"] == "/recherche?lieu=Hauts-de-France/Nord"
+    assert links["Roubaix"] == "/recherche?lieu=Hauts-de-France/Nord/Roubaix"
+    published = [r for r in Record.objects.filter(status=Record.PUBLISHED)]
+
+    def values(r, *codes):
+        return {str(v) for c in codes for v in (r.data.get(c) if isinstance(r.data.get(c), list) else [r.data.get(c)]) if v}
+
+    in_nord = {r.ref for r in published if values(r, "DPT") & {"59", "Nord"}}
+    in_roubaix = {r.ref for r in published if r.ref in in_nord and "Roubaix" in values(r, "COM", "VILLE_M")}
+    in_region = {r.ref for r in published if values(r, "DPT") & {"59", "62", "Nord", "Pas-de-Calais"}
+                 or "Hauts-de-France" in values(r, "REG", "REGION")}
+    assert in_roubaix == {"PA59000001", "PM59000001"}
+    assert _result_refs(client, links["Roubaix"]) == in_roubaix
+    assert _result_refs(client, links["59"]) == in_nord
+    assert _result_refs(client, links["Hauts-de-France"]) == in_region
+    # the active filter reads as a place, and the facet panel shows the level below
+    page = client.get(links["59"])
+    assert "Localisation : Hauts-de-France › Nord" in text_of(page)
+    assert "Hauts-de-France › Nord › Roubaix" in text_of(page)
+    # a museum's town (Muséofile: VILLE_M, DPT given by name) links the same way
+    museum = _links(client.get("/notice/museo/M0590").content.decode())
+    assert museum["Lille"] == "/recherche?lieu=Hauts-de-France/Nord/Lille"
+    assert "M0590" in _result_refs(client, museum["Lille"])
+
+
+def test_place_without_department_links_to_a_field_search(catalogue, client):
+    """A place that cannot be placed in the hierarchy (no department on the record) links to the
+    expert search on its cross-base field group, which finds the record."""
+    service.save("mnr", {"REF": "MNR00009", "TITR": "Vue de port", "LOCA": "Musée du Louvre"}, actor="tests")
+    from pop.search import store
+    store.sync()
+    href = _links(client.get("/notice/rose-valland/MNR00009").content.decode())["Musée du Louvre"]
+    assert href.startswith("/recherche/experte?") and "f.0.0=group:commune" in href and "o.0.0===" in href
+    html = client.get(href).content.decode()
+    assert "/notice/rose-valland/MNR00009" in html
+    assert "Commune = « Musée du Louvre »" in unescape(html)
 
 
 def test_unknown_bases_records_and_deleted_records_are_french_404_pages(catalogue, client):

@@ -5,6 +5,7 @@
     sections(base, view)         -> [{"key": "identification", "label": "Identification",
                                       "rows": [{"code": "DENO", "label": "Dénomination…", "multi": True,
                                                 "values": [{"text": "château", "url": "/recherche?type=château"}]}]}]
+                                 (places link to the "lieu" facet: /recherche?lieu=Occitanie/Hérault/Lunel)
     ref_target(field, ref)       -> Base the REF value points to, or None
 
 Field labels, types, sections and facets all come from the registry; no field list lives here.
@@ -18,13 +19,16 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.html import format_html
 
+from pop.public import places
 from pop.schema import Base, registry
 from pop.schema.groups import CROSS_BASE_GROUPS, FACETS_BY_NAME
 from pop.schema.types import SECTION_LABELS, Field, S, T
 
-# Cross-base expert groups whose values are worth a "search this place" link.
-PLACE_GROUPS = ("commune", "departement", "region")
-_PLACE_CODES = {code: g.key for g in CROSS_BASE_GROUPS if g.key in PLACE_GROUPS for code in g.codes}
+# Cross-base expert groups whose values are worth a search link when the field feeds no facet (or,
+# for places, when the value cannot be placed in the region → department → commune facet): the
+# link is then an expert search "<group> = value".
+SEARCH_GROUPS = ("auteur", "domaine", "denomination", *places.PLACE_GROUPS)
+_GROUP_OF = {code: g.key for g in CROSS_BASE_GROUPS if g.key in SEARCH_GROUPS for code in g.codes}
 
 
 def _as_list(value) -> list:
@@ -71,9 +75,9 @@ def ref_target(field: Field, ref: str) -> Base | None:
 
 
 @lru_cache(maxsize=1)
-def _paths() -> tuple[str, str]:
-    """(record page prefix, results path), resolved once: pages build hundreds of such links."""
-    return reverse("public:notice", args=["b", "r"])[:-3], reverse("public:results")
+def _paths() -> tuple[str, str, str]:
+    """(record page prefix, results path, expert path), resolved once: pages build hundreds of such links."""
+    return reverse("public:notice", args=["b", "r"])[:-3], reverse("public:results"), reverse("public:expert")
 
 
 def notice_url(base: Base, ref: str) -> str:
@@ -84,17 +88,25 @@ def search_url(**params) -> str:
     return _paths()[1] + "?" + urlencode(params)
 
 
-def value_link(base: Base, f: Field, value: str) -> str:
-    """URL worth attaching to one value: a facet search (author, domain, type…), a place search, or
-    the record a REF points to; "" when the value is plain text."""
+def group_search_url(group: str, value: str) -> str:
+    """Expert search "<cross-base field group> = value" (e.g. every record whose commune is Lille)."""
+    return _paths()[2] + "?" + urlencode({"c.0": "AND", "f.0.0": f"group:{group}", "o.0.0": "==", "v.0.0": value})
+
+
+def value_link(base: Base, f: Field, value: str, lieu: dict | None = None) -> str:
+    """URL worth attaching to one value: the record a REF points to, a facet search (author,
+    domain, type…), the place facet (``lieu``: the record's ``places.lieu_paths``), or an expert
+    search on the value's field group; "" when the value is plain text."""
     if f.is_link:
         target = ref_target(f, value)
         return notice_url(target, value) if target else ""
     if f.facet and f.facet in FACETS_BY_NAME:
         return search_url(**{f.facet: value})
-    if f.code in _PLACE_CODES:
-        return search_url(q=f'"{value}"')
-    return ""
+    path = (lieu or {}).get((f.code, value))
+    if path:
+        return search_url(lieu=path)
+    group = _GROUP_OF.get(f.code)
+    return group_search_url(group, value) if group else ""
 
 
 def shown_fields(base: Base) -> list[Field]:
@@ -113,7 +125,7 @@ def shown_fields(base: Base) -> list[Field]:
     return out
 
 
-def _values(base: Base, f: Field, raw) -> list[dict]:
+def _values(base: Base, f: Field, raw, lieu: dict | None = None) -> list[dict]:
     """Values of one field, each with its escaped HTML (rendered here: record pages show hundreds
     of values, and one template include per value would dominate the page's server time)."""
     out = []
@@ -128,7 +140,7 @@ def _values(base: Base, f: Field, raw) -> list[dict]:
         elif f.type is T.EMAIL:
             out.append({"text": text, "url": "", "email": True, "html": format_html('<a href="mailto:{}">{}</a>', text, text)})
         else:
-            url = value_link(base, f, text)
+            url = value_link(base, f, text, lieu)
             html = (format_html('<a href="{}">{}</a>', url, text) if url
                     else format_html('<span class="pop-text">{}</span>', linebreaksbr(text, autoescape=True)))
             out.append({"text": text, "url": url, "html": html})
@@ -137,8 +149,9 @@ def _values(base: Base, f: Field, raw) -> list[dict]:
 
 def sections(base: Base, view: dict) -> list[dict]:
     by_section: dict[S, list[dict]] = {}
+    lieu = places.lieu_paths(base, view)
     for f in shown_fields(base):
-        values = _values(base, f, view.get(f.code))
+        values = _values(base, f, view.get(f.code), lieu)
         if not values:
             continue
         by_section.setdefault(f.section, []).append(

@@ -99,10 +99,12 @@ def _tags(state) -> list[dict]:
     for slug in state.bases:
         b = registry.find(slug)
         tags.append({"label": f"Base : {b.short_label if b else slug}", "url": state.without("base", slug)})
-    labels = {f.name: f.label for f in FACETS}
+    facets = {f.name: f for f in FACETS}
     for name, values in getattr(state, "filters", {}).items():
+        facet = facets.get(name)
         for v in values:
-            tags.append({"label": f"{labels.get(name, name)} : {v}", "url": state.without(name, v)})
+            shown = v.replace("/", " › ") if facet and facet.kind == "hierarchy" else v
+            tags.append({"label": f"{facet.label if facet else name} : {shown}", "url": state.without(name, v)})
     return tags
 
 
