@@ -54,12 +54,63 @@ def test_results_views_facets_tags_and_sort_are_in_the_url(catalogue, client):
     assert asc == list(reversed(desc)) and len(asc) == 4
     # export / basket / permalink buttons
     html = client.get("/recherche?q=usine").content.decode()
-    assert 'action="/api/search/export-simple"' in html and 'name="text" value="usine"' in html
     assert "data-basket-add-all" in html and "data-copy=" in html
     export = client.get("/api/search/export-simple?text=usine&bases%5B0%5D=merimee&format=csv")
     assert export.status_code == 200
-    body = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode("utf-8-sig")
-    assert body.count("PA") >= 4 and "Usine de Lunel" in body
+    body = _body(export)
+    assert {"PA59000001", "PA59000002", "PA62000001", "PA34000001"} <= set(re.findall(r"PA\d{8}", body))
+    assert "Usine de Lunel" in body
+
+
+def _body(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode("utf-8-sig")
+
+
+def submit_export_form(client, page_html: str, fmt: str):
+    """What a browser without JavaScript does with the results page's export form: a GET of its
+    action with its hidden fields and the chosen format."""
+    form = re.search(r'<form class="pop-export__form" action="([^"]+)" method="get">(.*?)</form>', page_html, re.S)
+    assert form, "no export form on the page"
+    fields = [(unescape(n), unescape(v)) for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))]
+    assert re.search(rf'<select[^>]+name="format">.*<option value="{fmt}">', form.group(2), re.S)
+    return client.get(unescape(form.group(1)), [*fields, ("format", fmt)], HTTP_ACCEPT="text/html,application/xhtml+xml")
+
+
+def test_exports_of_simple_and_expert_searches_work_without_javascript(catalogue, client, settings):
+    # simple search with a base and a facet: the file holds exactly the records of the results page
+    page = client.get("/recherche?q=usine&base=merimee&lieu=Hauts-de-France")
+    shown = {c.split("/")[1] for c in cards(page)}
+    assert shown == {"PA59000001", "PA59000002", "PA62000001"}
+    r = submit_export_form(client, page.content.decode(), "csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert set(re.findall(r"PA\d{8}", _body(r))) == shown
+    # expert search with a nested OR group: the form carries the rule tree of the permalink
+    url = ("/recherche/experte?c.0=AND&f.0.0=group:titre&o.0.0=*&v.0.0=usine"
+           "&c.0.1=OR&f.0.1.0=group:departement&o.0.1.0===&v.0.1.0=59&f.0.1.1=group:departement&o.0.1.1===&v.0.1.1=62")
+    page = client.get(url)
+    shown = {c.split("/")[1] for c in cards(page)}
+    assert len(shown) == _python_count() == 3
+    html = page.content.decode()
+    assert "data-export-advanced" not in html and 'action="/recherche/experte/export"' in html
+    for fmt in ("csv", "jsonl"):
+        r = submit_export_form(client, html, fmt)
+        assert r.status_code == 200, _body(r)[:300]
+        assert set(re.findall(r"PA\d{8}", _body(r))) == shown
+    assert "attachment" in r["Content-Disposition"]
+    # an export too large to stream is prepared in the background: the visitor lands on « Mes exports »
+    settings.POP_EXPORT_STREAM_LIMIT = 2
+    r = submit_export_form(client, html, "xlsx")
+    assert r.status_code == 303 and r["Location"].startswith("/exports/?job=")
+    assert "Mes exports" in text_of(client.get(r["Location"]))
+    # bad input: French HTML pages, never a 500 nor raw JSON for a browser
+    for bad, message in [(url + "&format=docx", "Format inconnu : « docx »"),
+                         ("/recherche/experte?c.0=AND&f.0.0=group:titre&o.0.0=*&v.0.0=", "aucune règle complète")]:
+        r = client.get(bad.replace("/recherche/experte?", "/recherche/experte/export?"), HTTP_ACCEPT="text/html")
+        assert r.status_code == 400, bad
+        assert r["Content-Type"].startswith("text/html") and message in text_of(r), text_of(r)[-600:]
+    r = client.get("/recherche/export?q=usine&format=docx", HTTP_ACCEPT="text/html")
+    assert r.status_code == 400 and "Format inconnu : « docx »" in text_of(r)
 
 
 def test_facet_value_search_and_show_more(catalogue, client):

@@ -1,20 +1,23 @@
 """Results page (simple search), expert builder, map clusters and value suggestions."""
 from __future__ import annotations
 
+import copy
+import json
 import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
 
 from pop.public import expert as expert_mod
 from pop.public import results as results_mod
 from pop.public.expert import ExpertState
-from pop.public.searchparams import SearchState
+from pop.public.searchparams import DISPLAY_KEYS, SearchState
 from pop.schema import registry
 from pop.search.interface import QueryError, map_clusters, suggest
 
@@ -36,11 +39,18 @@ def results(request):
         "page_title": title, "heading": title, "state": state, "page": page, "messages_fr": state.messages,
         "nav_section": "map" if state.view == "map" else "search", "mode": "simple",
         "hidden": state.hidden_inputs("q"), "facet_hidden": _facet_hidden(state),
-        "export_params": results_mod.export_params(state), "export_formats": results_mod.EXPORT_FORMATS,
+        "export_params": _search_params(state), "export_url": reverse("public:results_export"),
+        "export_formats": results_mod.EXPORT_FORMATS,
         "permalink": settings.POP_SITE_URL.rstrip("/") + _path(request),
         "tile_url": settings.POP_MAP_TILE_URL, "map_data_url": reverse("public:map_data"),
         "breadcrumb": [{"title": "Recherche"}],
     })
+
+
+def _search_params(state) -> list[tuple[str, str]]:
+    """The search itself (text, bases, facets or rule tree), without view, sort or page: what an
+    export form repeats."""
+    return [(k, v) for k, v in state.params() if k not in DISPLAY_KEYS and k != "plus" and not k.startswith("filtre-")]
 
 
 def _facet_hidden(state) -> list[tuple[str, str]]:
@@ -83,12 +93,66 @@ def expert(request):
         "no_value_ops": list(expert_mod.NO_VALUE),
         "op_labels": expert_mod.OP_LABELS, "all_bases": registry.bases(), "messages_fr": state.messages,
         "nav_section": "expert", "mode": "expert", "hidden": state.hidden_inputs(),
-        "export_body": {**results_mod.export_tree(state.pruned()), "bases": list(state.bases)},
+        "export_params": _search_params(state), "export_url": reverse("public:expert_export"),
         "export_formats": results_mod.EXPORT_FORMATS,
         "permalink": settings.POP_SITE_URL.rstrip("/") + _path(request),
         "tile_url": settings.POP_MAP_TILE_URL, "map_data_url": reverse("public:map_data"),
         "breadcrumb": [{"title": "Recherche experte"}],
     })
+
+
+def _export_refused(request, message: str, status: int):
+    return render(request, "public/message.html", {"page_title": "Export impossible", "message": message},
+                  status=status)
+
+
+def _forward(request, view, *, query: list[tuple[str, str]] | None = None, body: dict | None = None):
+    """Hand this request to an export endpoint of the API with the documented parameters (GET
+    ``query``) or JSON ``body`` (POST). The request keeps its path, cookies and Accept header, so
+    the endpoint answers a browser: the file, a redirect to « Mes exports », or an HTML error page."""
+    forwarded = copy.copy(request)
+    forwarded.META = dict(request.META)
+    if body is not None:
+        forwarded.method = forwarded.META["REQUEST_METHOD"] = "POST"
+        forwarded.META["CONTENT_TYPE"] = "application/json"
+        forwarded._body = json.dumps(body).encode()
+    else:
+        forwarded.META["QUERY_STRING"] = urlencode(query or [])
+        forwarded.GET = QueryDict(forwarded.META["QUERY_STRING"])
+    return view(forwarded)
+
+
+def _export_options(request) -> list[tuple[str, str]]:
+    opts = [("format", request.GET.get("format", "csv"))]
+    if request.GET.get("fields"):
+        opts.append(("fields", request.GET["fields"]))
+    return opts
+
+
+@require_http_methods(["GET", "HEAD"])
+def results_export(request):
+    """Export of a simple search from the results page's plain form: the results URL's parameters
+    plus ``format`` (and optional ``fields``), passed to /api/search/export-simple."""
+    params = request.GET.copy()
+    for key in ("format", "fields"):
+        params.pop(key, None)
+    state = SearchState.from_query(params)
+    from pop.exports.views import export_simple
+    return _forward(request, export_simple, query=results_mod.export_params(state) + _export_options(request))
+
+
+@require_http_methods(["GET", "HEAD"])
+def expert_export(request):
+    """Export of an expert search from a plain form (no JavaScript needed): the builder's URL
+    parameters (the permalink's rule tree) plus ``format`` (and optional ``fields``), passed as the
+    documented JSON body to /api/search/export-advanced."""
+    state = ExpertState.from_query(request.GET)
+    if state.is_empty:
+        return _export_refused(request, "Cette recherche experte ne contient aucune règle complète : choisissez un "
+                                        "champ et une valeur avant d’exporter les résultats.", 400)
+    body = {**results_mod.export_tree(state.pruned()), "bases": list(state.bases), **dict(_export_options(request))}
+    from pop.exports.views import export_advanced
+    return _forward(request, export_advanced, body=body)
 
 
 def _rule_options(html: str, field: str) -> str:

@@ -217,40 +217,6 @@
     });
   }
 
-  /* ---------------------------------------------------------------- expert export (JSON body) */
-  document.querySelectorAll("[data-export-advanced]").forEach(function (form) {
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      var status = form.querySelector("[data-export-status]");
-      var body = JSON.parse(form.getAttribute("data-body") || "{}");
-      body.format = form.querySelector("select[name=format]").value;
-      status.textContent = "Préparation de l’export…";
-      fetch(form.action, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
-                           body: JSON.stringify(body) })
-        .then(function (r) {
-          var type = r.headers.get("Content-Type") || "";
-          if (type.indexOf("application/json") === 0) {
-            return r.json().then(function (data) {
-              if (data.error) { status.textContent = data.error.message; return; }
-              var job = data.job || data;
-              window.location.href = "/exports/" + (job.id ? "?job=" + encodeURIComponent(job.id) : "");
-            });
-          }
-          var name = ((r.headers.get("Content-Disposition") || "").match(/filename="?([^";]+)"?/) || [])[1] || "export";
-          return r.blob().then(function (blob) {
-            var a = document.createElement("a");
-            a.href = URL.createObjectURL(blob);
-            a.download = name;
-            document.body.appendChild(a);
-            a.click();
-            a.parentNode.removeChild(a);
-            status.textContent = "Export téléchargé : " + name + ".";
-          });
-        })
-        .catch(function () { status.textContent = "L’export n’a pas pu être lancé."; });
-    });
-  });
-
   refresh();
   window.addEventListener("storage", function (ev) { if (ev.key === KEY) { refresh(); } });
 })();
