@@ -1,6 +1,7 @@
 """A bounded on-disk cache of produced images (tiles, thumbnails), shared by all server processes.
 
     data = tilecache.get(token)            # bytes or None
+    tilecache.size(token)                  # its size in bytes (HEAD requests), or None
     tilecache.put(token, data)
 
 ``token`` is a hex digest of (image key, derivative version, canonical request). Files live under
@@ -46,6 +47,14 @@ def get(token: str) -> bytes | None:
     except OSError:
         pass
     return data
+
+
+def size(token: str) -> int | None:
+    """Size in bytes of a cached image, or None when it is not cached (nothing is read)."""
+    try:
+        return _path(token).stat().st_size
+    except OSError:
+        return None
 
 
 def put(token: str, data: bytes) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 import pyvips
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_http_methods
@@ -237,6 +237,14 @@ def _image(request: HttpRequest, key: str, params: tuple[str, ...]) -> HttpRespo
     last_modified = meta["source"]["mtime"]
     if _not_modified(request, etag, last_modified):
         resp = HttpResponse(status=304)
+    elif request.method == "HEAD":
+        # The headers only: no decoding or encoding of pixels. The length is known when the
+        # image was already produced; otherwise it is left out (an empty streamed body, so that
+        # no middleware announces a length of 0).
+        size = tilecache.size(token)
+        resp = StreamingHttpResponse(iter(()), content_type=imageapi.FORMATS[req.format])
+        if size is not None:
+            resp["Content-Length"] = str(size)
     else:
         data = tilecache.get(token)
         if data is None:
