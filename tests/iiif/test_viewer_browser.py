@@ -30,6 +30,11 @@ def wait_js(page, expression: str, timeout: float = 15.0):
 
 @pytest.fixture
 def browser_page():
+    """A Chromium page. Request it after the fixtures that write to the database: while Playwright's
+    sync API runs, an asyncio loop runs in this thread, and Django then keeps database connections
+    in a context-local slot that its test teardown never sees (a PostgreSQL session left open, and
+    the test database cannot be dropped). Connections opened meanwhile are closed before leaving."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
     assert CHROMIUM, "Chromium is needed for the browser tests (Debian package chromium)"
     with sync_playwright() as p:
@@ -37,6 +42,7 @@ def browser_page():
         page = browser.new_page(viewport={"width": 800, "height": 600})
         yield page
         browser.close()
+        connections.close_all()
 
 
 @pytest.fixture
@@ -109,10 +115,15 @@ def test_viewer_on_a_record_with_two_images(live_server, monument, browser_page)
     assert errors == [], errors
 
 
-def test_viewer_without_diffusable_image(live_server, db, browser_page):
+@pytest.fixture
+def record_without_image(db):
     service.save("merimee", {"REF": "PA00000310", "TICO": "Sans image"}, actor="test")
+    return "PA00000310"
+
+
+def test_viewer_without_diffusable_image(live_server, record_without_image, browser_page):
     page = browser_page
-    page.goto(f"{live_server.url}/iiif/viewer/merimee/PA00000310")
+    page.goto(f"{live_server.url}/iiif/viewer/merimee/{record_without_image}")
     page.wait_for_selector(".pop-iiif__status:not([hidden])")
     assert "Aucune image diffusable" in page.text_content(".pop-iiif__status")
 
