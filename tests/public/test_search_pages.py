@@ -213,6 +213,8 @@ BAD_QUERIES = [
     "/recherche/experte?f.0.0=merimee:DMIS&o.0.0=%3E&v.0.0=pas-une-date",
     "/musees?page=-1", "/musees?region=Atlantide", "/panier?n=inconnue/XX&n=merimee", "/notice/merimee/%3Cscript%3E",
     "/recherche/suggestions?champ=INCONNU&prefixe=a", "/recherche/carte.json?zone=x",
+    "/recherche/export?format=inconnu", "/recherche/experte/export", "/recherche/experte/export?f.0.0=group:titre&v.0.0=x&format=zz",
+    "/sitemap-inconnue.xml", "/sitemap-merimee.xml?p=zz", "/sitemap-merimee.xml?p=99999",
 ]
 
 
@@ -267,6 +269,20 @@ def test_basket_shared_link_fragment_and_export(catalogue, client):
     assert export.status_code == 200
     body = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode("utf-8-sig")
     assert "PA59000001" in body and "Usine textile Motte-Bossut" in body and "000PE000001" in body
+    # a shared basket exports without JavaScript: its form carries the shared items (CSRF enforced)
+    shared = client.get("/panier?n=merimee/PA59000001&n=rose-valland/MNR00001").content.decode()
+    form = re.search(r'<form method="post" action="/exports/panier"[^>]*>(.*?)</form>', shared, re.S).group(1)
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken)" value="([^"]+)"', form))
+    items = re.findall(r'<input type="hidden" name="n" value="([^"]+)">', form)
+    assert items == ["merimee/PA59000001", "rose-valland/MNR00001"] and 'name="format"' in form
+    strict = type(client)(enforce_csrf_checks=True)
+    page = strict.get("/panier?n=merimee/PA59000001&n=rose-valland/MNR00001").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    export = strict.post("/exports/panier", {"csrfmiddlewaretoken": token, "n": items, "format": "csv"},
+                         HTTP_ACCEPT="text/html")
+    assert export.status_code == 200 and fields
+    body = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "PA59000001" in body and "MNR00001" in body and "Nature morte aux fruits" in body
 
 
 def test_map_data_and_suggestions(catalogue, client):
