@@ -2,10 +2,15 @@
 stack through the Django test client), and the bytes a browser transfers for the home and a
 results page (Chromium against gunicorn, static files collected and compressed as in production).
 
-    POP_DATA_DIR=/work/benchdata/full nice -n 10 .venv/bin/python bench/pages.py [--runs 50] [--records 200] [--no-weight]
+    POP_DATA_DIR=/work/benchdata/full nice -n 10 .venv/bin/python bench/pages.py [--runs 50] [--records 200]
+        [--uncached] [--no-weight] [--only records|results|weight]
 
 Record pages are a random sample of published REFs of every base (fixed seed); results pages are
-the queries of RESULTS below. Prints p50/p95 in milliseconds and the transferred bytes per page.
+the queries of RESULTS below (list, mosaic and map views, with and without free text and facets,
+and the map's cluster requests). ``--uncached`` empties the site's cache before every request.
+Prints p50/p95/max in milliseconds, the CPU time of the request and the HTML size, and the bytes
+a browser transfers for the home and a results page (``page_weight``: it collects the static
+files into POP_DATA_DIR/static, so run it on a data directory you may write to).
 """
 from __future__ import annotations
 
@@ -25,21 +30,34 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from pop.schema import registry  # noqa: E402
 
+ZONE = "41.0,-5.5,51.5,10.0"   # metropolitan France, as the map view opens
+EXPERT = ("/recherche/experte?c.0=AND&f.0.0=group:titre&o.0.0=*&v.0.0=eglise"
+          "&c.0.1=OR&f.0.1.0=group:departement&o.0.1.0===&v.0.1.0=59&f.0.1.1=group:departement&o.0.1.1===&v.0.1.1=62")
+# (view, page name) -> URL: every view with and without free text and facets.
 RESULTS = {
-    "home of the search (all records, facets)": "/recherche",
-    "one word": "/recherche?q=%C3%A9glise",
-    "word + base + facet": "/recherche?q=ch%C3%A2teau&base=merimee&type=ch%C3%A2teau",
-    "two words, sorted by title": "/recherche?q=peinture+paysage&sort=title",
-    "page 40, 50 per page": "/recherche?q=%C3%A9glise&size=50&page=40",
-    "mosaic with images only": "/recherche?view=mosaic&image=oui",
-    "last page (sorted by REF, from the end)": None,  # filled from the total
-    "expert, nested OR group": "/recherche/experte?c.0=AND&f.0.0=group:titre&o.0.0=*&v.0.0=eglise"
-                               "&c.0.1=OR&f.0.1.0=group:departement&o.0.1.0===&v.0.1.0=59&f.0.1.1=group:departement&o.0.1.1===&v.0.1.1=62",
+    ("list", "search home (all records, every facet)"): "/recherche",
+    ("list", "one word"): "/recherche?q=%C3%A9glise",
+    ("list", "facets only (base + domain)"): "/recherche?base=joconde&domaine=peinture",
+    ("list", "word + base + facet"): "/recherche?q=ch%C3%A2teau&base=merimee&type=ch%C3%A2teau",
+    ("list", "word + place facet (département)"): "/recherche?q=%C3%A9glise&lieu=Hauts-de-France%2FNord",
+    ("list", "two words, sorted by title"): "/recherche?q=peinture+paysage&sort=title",
+    ("list", "page 40, 50 per page"): "/recherche?q=%C3%A9glise&size=50&page=40",
+    ("list", "last page (sorted by REF, from the end)"): None,  # filled from the total
+    ("list", "expert, nested OR group"): EXPERT,
+    ("mosaic", "all records"): "/recherche?view=mosaic",
+    ("mosaic", "images only"): "/recherche?view=mosaic&image=oui",
+    ("mosaic", "word + base"): "/recherche?q=portrait&base=joconde&view=mosaic",
+    ("map", "all records (page)"): "/recherche?view=map",
+    ("map", "word + place facet (page)"): "/recherche?q=%C3%A9glise&lieu=Hauts-de-France&view=map",
+    ("map", "clusters, all records (carte.json)"): f"/recherche/carte.json?zone={ZONE}&z=5",
+    ("map", "clusters, word (carte.json)"): f"/recherche/carte.json?q=%C3%A9glise&zone={ZONE}&z=5",
+    ("map", "clusters, facet, zoom 9 (carte.json)"): "/recherche/carte.json?base=merimee&zone=48.6,2.0,49.1,2.7&z=9",
 }
 
 
@@ -48,13 +66,41 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def timed(client, url):
-    t0 = time.perf_counter()
+def timed(client, url, uncached: bool = False):
+    """Milliseconds of one request; ``uncached`` empties the site's cache first (criteria-less
+    results, figures), so the search engine answers every time. Also the CPU time of this process."""
+    if uncached:
+        cache.clear()
+    c0, t0 = time.process_time(), time.perf_counter()
     r = client.get(url)
     ms = (time.perf_counter() - t0) * 1000
+    cpu = (time.process_time() - c0) * 1000
     if r.status_code != 200:
         raise SystemExit(f"{url} → {r.status_code}")
+    SIZES[url] = len(r.content)
+    CPU.setdefault(url, []).append(cpu)
+    if url not in TOTALS:
+        TOTALS[url] = _total(r)
     return ms
+
+
+def _total(response) -> str:
+    """Result count shown by a results page (or the map data's "total"), for the table."""
+    import gzip
+    import json
+    import re
+    body = response.content
+    if response.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    if response["Content-Type"].startswith("application/json"):
+        return str(json.loads(body).get("total", ""))
+    m = re.search(r'id="nombre-resultats"[^>]*>([\d\u202f\xa0 ]+) résultat', body.decode())
+    return re.sub(r"\D", "", m.group(1)) if m else ""
+
+
+SIZES: dict[str, int] = {}
+CPU: dict[str, list] = {}
+TOTALS: dict[str, str] = {}
 
 
 def sample_refs(n: int) -> list[str]:
@@ -82,22 +128,28 @@ def sample_refs(n: int) -> list[str]:
     return urls
 
 
-def server_times(runs: int, records: int, only: str = ""):
-    c = Client()
+def server_times(runs: int, records: int, only: str = "", uncached: bool = False):
+    c = Client(HTTP_ACCEPT_ENCODING="gzip, deflate, br")  # as browsers ask: the HTML is compressed
     import re
     if only == "records":
         return [], record_times(c, records)
-    html = c.get("/recherche?sort=ref&size=25").content.decode()
+    html = Client().get("/recherche?sort=ref&size=25").content.decode()
     m = re.findall(r'href="\?sort=ref&amp;page=(\d+)"', html)
-    RESULTS["last page (sorted by REF, from the end)"] = f"/recherche?sort=ref&page={max(map(int, m)) if m else 1}"
-    print(f"{'results page':45} {'p50':>8} {'p95':>8}   (ms, {runs} warm runs each)")
-    all_results = []
-    for name, url in RESULTS.items():
+    RESULTS[("list", "last page (sorted by REF, from the end)")] = f"/recherche?sort=ref&page={max(map(int, m)) if m else 1}"
+    print(f"{'view':7} {'results page':45} {'p50':>8} {'p95':>8} {'max':>8} {'CPU p50':>8} {'KiB gz':>6} {'results':>9}   "
+          f"(ms, {runs} {'uncached' if uncached else 'warm'} runs each)")
+    all_results: list[float] = []
+    by_view: dict[str, list] = {}
+    for (view, name), url in RESULTS.items():
         timed(c, url)
-        times = [timed(c, url) for _ in range(runs)]
+        times = [timed(c, url, uncached) for _ in range(runs)]
         all_results += times
-        print(f"{name:45} {pct(times, 50):8.1f} {pct(times, 95):8.1f}")
-    print(f"{'ALL results pages':45} {pct(all_results, 50):8.1f} {pct(all_results, 95):8.1f}")
+        by_view.setdefault(view, []).extend(times)
+        print(f"{view:7} {name:45} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f} "
+              f"{pct(CPU[url][1:], 50):8.1f} {SIZES[url] / 1024:6.1f} {TOTALS[url]:>9}")
+    for view, times in by_view.items():
+        print(f"{view:7} {'ALL':45} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f}")
+    print(f"{'':7} {'ALL results pages':45} {pct(all_results, 50):8.1f} {pct(all_results, 95):8.1f} {max(all_results):8.1f}")
     if only == "results":
         return all_results, []
     return all_results, record_times(c, records)
@@ -108,12 +160,17 @@ def record_times(c, records: int):
     for u in urls[:5]:
         timed(c, u)
     rec = [timed(c, u) for u in urls]
-    print(f"{'record pages (' + str(len(urls)) + ' random, every base)':45} {pct(rec, 50):8.1f} {pct(rec, 95):8.1f}")
+    cpu = [CPU[u][-1] for u in urls]
+    print(f"{'record page':53} {'p50':>8} {'p95':>8} {'max':>8} {'CPU p50':>8}   (ms, each page once)")
+    print(f"{'ALL (' + str(len(urls)) + ' random, every base)':53} {pct(rec, 50):8.1f} {pct(rec, 95):8.1f} "
+          f"{max(rec):8.1f} {pct(cpu, 50):8.1f}")
     by_base: dict[str, list] = {}
-    for u, ms in zip(urls, rec):
-        by_base.setdefault(u.split("/")[2], []).append(ms)
-    for base, times in by_base.items():
-        print(f"{'  ' + base:45} {pct(times, 50):8.1f} {pct(times, 95):8.1f}")
+    for u, ms, c_ms in zip(urls, rec, cpu):
+        by_base.setdefault(u.split("/")[2], []).append((ms, c_ms))
+    for base, pairs in by_base.items():
+        times = [t for t, _ in pairs]
+        print(f"{'  ' + base:53} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f} "
+              f"{pct([c for _, c in pairs], 50):8.1f}")
     return rec
 
 
@@ -160,13 +217,19 @@ def main():
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--records", type=int, default=200)
     ap.add_argument("--no-weight", action="store_true")
-    ap.add_argument("--only", choices=("records", "results"), default="", help="measure one kind of page")
+    ap.add_argument("--only", choices=("records", "results", "weight"), default="", help="measure one kind of page")
+    ap.add_argument("--uncached", action="store_true", help="empty the site's cache before every timed request")
     args = ap.parse_args()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.only == "weight":
+        page_weight()
+        return
     with connection.cursor() as cur:  # MAX(id): COUNT(*) of millions of rows takes seconds on SQLite
         cur.execute("SELECT MAX(id) FROM pop_record")
         n = cur.fetchone()[0] or 0
     print(f"data: {settings.DATA_DIR} — about {n:,} records ({connection.vendor})")
-    server_times(args.runs, args.records, args.only)
+    server_times(args.runs, args.records, args.only, args.uncached)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.no_weight:
         page_weight()
 
