@@ -103,3 +103,29 @@ def test_thesaurus_mismatch_is_a_warning(db, tmp_path, monkeypatch):
         assert w["DENO_THESAURUS"] in messages
     finally:
         thesaurus.terms.cache_clear()
+
+
+TRICKY_TEXTS = ["Église Saint-Martin", "  padded  ", "", "tab\tinside", "line\nbreak", "nbsp\u00a0here",
+                "e\u0301", "caf\u00c3\u00a9", "bad \x07 bell", "c1 \x85 control", "lone \ud800", "x" * 30_000,
+                "\u2003em space", "Ünïcödé ; deux", "replacement \ufffd"]
+
+
+def test_fast_typing_gives_what_the_full_path_gives():
+    """clean_input's per-base plan and its plain-string shortcut type every value exactly as
+    clean_value does (same value, same errors in the same order), for every kind of field."""
+    from pop.catalog.validation import clean_value
+
+    values = TRICKY_TEXTS + [7, 2.5, True, None, b"octets \xc3\xa9", b"\xff", ["a", " b ", ""], ["ok", "\x01"],
+                             ("t",), [3], "un;deux; trois", {"lat": "48,5", "lon": 2}, ["x"] * 1001]
+    for slug in ("merimee", "joconde", "memoire", "museo"):
+        base = registry.get(slug)
+        for field in base.fields:
+            for value in values:
+                data, issues = clean_input(base, {field.code: value})
+                if not field.settable:
+                    assert data == {} and issues == []
+                    continue
+                expected_issues: list = []
+                expected = clean_value(field, value, expected_issues)
+                assert data == {field.code: expected}, (slug, field.code, value)
+                assert issues == expected_issues, (slug, field.code, value)
