@@ -212,14 +212,24 @@ class Cleaned:
 @dataclass(frozen=True)
 class _Created:
     """What compute + check_record gave for the item as a creation, with the inputs they read
-    beyond the item itself; ``save_many`` reuses it only when those inputs are still the same."""
+    beyond the item itself; ``save_many`` reuses it only when those inputs are still the same.
+
+    It carries the record as it will be stored, ready to write: its JSON text (POP_FLAGS included),
+    its link rows and the records its links show something on, so that the writing process only
+    checks and stores (a compact message when it comes from a worker process)."""
 
     today: str
     museum: dict | None          # Joconde: the museum data copied
     memoire_image: bool | None   # Mérimée/Palissy/Autor: illustrated by a Mémoire photo with an image
     producer: str
-    data: dict
+    json: str                    # the stored data, as bulksql.dumps gives it
     issues: tuple
+    links: tuple = ()            # (field, position, target base, target REF) per link value
+    effects: tuple = ()          # (base, REF) of the link targets that show something derived from it
+
+    @property
+    def data(self) -> dict:
+        return bulksql.loads(self.json)
 
 
 def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False) -> list:
@@ -260,9 +270,13 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
         ref = data["REF"] = data["REF"].strip()
         issues = compute(base, data, ctx, created=True)
         issues += check_record(base, data)
+        if "POP_FLAGS" in base:  # as save_many sets it (the errors it may add do not count)
+            data["POP_FLAGS"] = flags([*c.issues, *issues])
         museum = ctx.museums.get(c.data.get("MUSEO", "")) if c.base == "joconde" else None
         image = ctx.memoire_images.get((c.base, ref), False) if base.image_fields == ("MEMOIRE",) else None
-        final.append(Cleaned(c.base, c.data, c.issues, _Created(today, museum, image, data.get("PRODUCTEUR", ""), data, tuple(issues))))
+        final.append(Cleaned(c.base, c.data, c.issues, _Created(
+            today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
+            _link_rows(base, data), tuple(_effect_targets(base, data)))))
     return final
 
 
@@ -289,6 +303,7 @@ class _Item:
     changes: dict | None = None
     result: ItemResult | None = None
     created: _Created | None = None
+    pre: _Created | None = None   # the precomputed creation being stored (then ``data`` stays None)
 
 
 class _Plan:
@@ -339,14 +354,16 @@ class _Plan:
             else:
                 if self.mode == "update":
                     res.issues.append(Issue(ERROR, "NOT_FOUND", "REF", f"La notice {it.base.short_label} « {it.ref} » n'existe pas."))
-                data = dict(it.input)
                 res.status = RESTORED if existing is not None else CREATED
-            if existing is None and self._still_valid(it, ctx):
-                data = dict(it.created.data)   # computed and checked by clean_items with the same inputs
-                res.issues += it.created.issues
-            else:
-                res.issues += compute(it.base, data, ctx, created=existing is None)
-                res.issues += check_record(it.base, data)  # after compute: rules also see computed values (Joconde CONTACT)
+                if existing is None and self._still_valid(it, ctx):
+                    # computed and checked by clean_items with the same inputs: stored as it was
+                    # prepared (POP_FLAGS too: the only issues added here are errors, which reject the batch)
+                    res.issues += it.created.issues
+                    it.pre = it.created
+                    continue
+                data = dict(it.input)
+            res.issues += compute(it.base, data, ctx, created=existing is None)
+            res.issues += check_record(it.base, data)  # after compute: rules also see computed values (Joconde CONTACT)
             if "POP_FLAGS" in it.base:
                 data["POP_FLAGS"] = flags(res.issues)
             it.data = data
@@ -404,6 +421,11 @@ class _Plan:
     def _check_links(self, batch_refs: set[tuple[str, str]]) -> None:
         wanted: dict[str, set[str]] = defaultdict(set)
         for it in self.items:
+            if it.pre is not None:
+                for code, _pos, _dst, v in it.pre.links:
+                    for b in _candidate_bases(it.base.by_code[code], v):
+                        wanted[b].add(v)
+                continue
             if it.data is None:
                 continue
             for f in it.base.link_fields:
@@ -413,6 +435,12 @@ class _Plan:
         existing = existing_refs(wanted)
         existing |= batch_refs
         for it in self.items:
+            if it.pre is not None:  # a creation: no link was there before
+                for code, _pos, _dst, v in it.pre.links:
+                    f = it.base.by_code[code]
+                    if not any((b, v) in existing for b in _candidate_bases(f, v)):
+                        it.result.issues.append(link_issue(f, v, "warning" if f.links_to == ("*",) else ERROR))
+                continue
             if it.data is None:
                 continue
             old = it.existing.data if it.existing is not None and not it.existing.is_deleted else {}
@@ -443,8 +471,9 @@ class _Plan:
         # Moving seq values around must never collide with the unique index: writes get their new
         # (never used) numbers, which are all above every stored seq.
         bulksql.insert("pop_record", ("base", "ref", "data", "producer", "status", "created_at", "updated_at", "seq"),
-                       [(it.base.slug, it.ref, bulksql.dumps(it.data), it.data.get("PRODUCTEUR", ""), Record.PUBLISHED, ts, ts,
-                         it.result.seq) for it in creates], json_columns=("data",))
+                       [(it.base.slug, it.ref, it.pre.json, it.pre.producer, Record.PUBLISHED, ts, ts, it.result.seq) if it.pre else
+                        (it.base.slug, it.ref, bulksql.dumps(it.data), it.data.get("PRODUCTEUR", ""), Record.PUBLISHED, ts, ts, it.result.seq)
+                        for it in creates], json_columns=("data",))
         if creates:
             ids = bulksql.ids_by_seq(creates[0].result.seq, creates[-1].result.seq)
             for it in creates:
@@ -465,9 +494,7 @@ class _Plan:
         links = []
         for it in todo:
             rid = it.result.record_id
-            for f in it.base.link_fields:
-                for pos, v in enumerate(_values(it.data.get(f.code))):
-                    links.append((rid, f.code, pos, _resolve_base(f, v), v))
+            links += [(rid, *row) for row in (it.pre.links if it.pre else _link_rows(it.base, it.data))]
         bulksql.insert("pop_link", ("src_id", "field", "position", "dst_base", "dst_ref"), links)
 
         revisions = []
@@ -612,14 +639,25 @@ def _effect_targets_of_data(items: list[_Item]) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     museo_ids = []
     for it in items:
-        for f in _effect_link_fields(it.base):
-            for v in _values(it.data.get(f.code)):
-                out.add((_resolve_base(f, v), v))
+        if it.pre is not None:
+            out.update(it.pre.effects)
+        else:
+            out.update(_effect_targets(it.base, it.data))
         if it.base.slug == "museo" and it.result.record_id:
             museo_ids.append(it.result.record_id)
     for i in range(0, len(museo_ids), CHUNK):
         out |= _link_targets_with_effects(registry.get("museo"), museo_ids[i:i + CHUNK])
     return out
+
+
+def _link_rows(base: Base, data: dict) -> tuple:
+    """(field, position, target base, target REF) of every link value of a record."""
+    return tuple((f.code, pos, _resolve_base(f, v), v) for f in base.link_fields for pos, v in enumerate(_values(data.get(f.code))))
+
+
+def _effect_targets(base: Base, data: dict) -> list[tuple[str, str]]:
+    """(base, REF) of the link targets of a record that show something derived from it."""
+    return [(_resolve_base(f, v), v) for f in _effect_link_fields(base) for v in _values(data.get(f.code))]
 
 
 _EFFECT_LINK_FIELDS: dict[str, tuple[Field, ...]] = {}
