@@ -90,11 +90,16 @@ class FirstRows:
     def spec(self):
         return {"kind": "bench", "rows": self.limit}
 
-    def batches(self):
-        from pop.exports.source import base_batches
+    def batches(self, codes=None):
+        from pop.exports.source import views_from_raw
+        for raw in self.raw_batches(codes):
+            yield views_from_raw(raw, codes)
+
+    def raw_batches(self, codes=None):
+        from pop.exports.source import base_raw_batches
         left = self.limit
         for slug in self.bases:
-            for batch in base_batches(slug):
+            for batch in base_raw_batches(slug, codes=codes):
                 if len(batch) >= left:
                     yield batch[:left]
                     return
@@ -105,15 +110,15 @@ class FirstRows:
 class Replay(FirstRows):
     """Source: 20,000 views read once, replayed until ``limit`` rows (writers alone)."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, codes=None):
         super().__init__(limit)
         self.sample = []
-        for batch in super().batches():
+        for batch in super().batches(codes):
             self.sample += batch
             if len(self.sample) >= 20_000:
                 break
 
-    def batches(self):
+    def batches(self, codes=None):
         left = self.limit
         while left > 0:
             for i in range(0, len(self.sample), 2000):
@@ -136,12 +141,19 @@ def child(args) -> None:
     layout = Layout.build(source.bases, fields)
     out = Path(args.out) / f"bench.{fmt.extension}"
     info = ExportInfo(source.description, source.spec(), source.total, fmt.label)
-    t0, c0 = time.perf_counter(), time.process_time()
+    if args.processes == 1 or args.writer_only:
+        from django.conf import settings
+        settings.POP_EXPORT_PARALLEL_MIN = 0          # reading and writing in this process
+    t0, c0, k0 = time.perf_counter(), time.process_time(), os.times()
     n = run.write_file(fmt, source, layout, info, out)
+    k1 = os.times()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    writer_cpu = (k1.children_user + k1.children_system) - (k0.children_user + k0.children_system)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    writer_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if writer_cpu else 0
     print(json.dumps({"format": fmt.name, "rows": n, "columns": len(layout.columns), "wall": wall, "cpu": cpu,
-                      "peak_mb": peak, "size_mb": out.stat().st_size / 2**20}))
+                      "writer_cpu": writer_cpu, "peak_mb": peak, "writer_peak_mb": writer_peak,
+                      "size_mb": out.stat().st_size / 2**20}))
     out.unlink()
 
 
@@ -152,6 +164,8 @@ def main() -> None:
     p.add_argument("--formats", default="csv,xlsx,ods,jsonl")
     p.add_argument("--out", default="/tmp/pop-export-bench")
     p.add_argument("--writer-only", action="store_true")
+    p.add_argument("--processes", type=int, default=2, choices=(1, 2),
+                   help="2 (default): the export's own choice, a forked writer past POP_EXPORT_PARALLEL_MIN rows; 1: one process")
     p.add_argument("--child")
     p.add_argument("--fields")
     args = p.parse_args()
@@ -165,25 +179,27 @@ def main() -> None:
     for fmt in args.formats.split(","):
         for i in range(args.runs):
             cmd = [sys.executable, __file__, "--child", fmt, "--rows", str(args.rows), "--out", args.out,
-                   "--fields", ",".join(fields)] + (["--writer-only"] if args.writer_only else [])
+                   "--fields", ",".join(fields), "--processes", str(args.processes)] + (["--writer-only"] if args.writer_only else [])
             line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
             r = json.loads(line)
             results.setdefault(fmt, []).append(r)
-            print(f"# {fmt} run {i + 1}: {r['rows']} rows in {r['wall']:.1f} s ({r['rows'] / r['wall']:,.0f} rows/s wall, "
-                  f"{r['rows'] / r['cpu']:,.0f} rows/s CPU), peak {r['peak_mb']:.0f} MB, load {os.getloadavg()[0]:.1f}",
-                  flush=True)
+            print(f"# {fmt} run {i + 1}: {r['rows']} rows in {r['wall']:.1f} s ({r['rows'] / r['wall']:,.0f} rows/s wall; "
+                  f"CPU reader {r['cpu']:.1f} s, writer {r['writer_cpu']:.1f} s), peak RSS {r['peak_mb']:.0f} MB "
+                  f"(writer {r['writer_peak_mb']:.0f} MB), load {os.getloadavg()[0]:.1f}", flush=True)
 
     def spread(values, fmt="{:,.0f}"):
         return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
     mode = "writer only (replayed views)" if args.writer_only else "database → views → file"
     print(f"\n{mode}, {args.rows:,} rows, {args.runs} run(s) per format; load average now {os.getloadavg()[0]:.1f}\n")
-    print("| format | columns | rows/s (wall) median (min–max) | rows/s (CPU) | wall s | peak RSS MB | file MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| format | columns | rows/s (wall) median (min–max) | CPU µs/row reader | CPU µs/row writer | wall s | "
+          "peak RSS MB reader | peak RSS MB writer | file MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for fmt, rs in results.items():
         print(f"| {fmt} | {rs[0]['columns']} | {spread([r['rows'] / r['wall'] for r in rs])} | "
-              f"{spread([r['rows'] / r['cpu'] for r in rs])} | {spread([r['wall'] for r in rs], '{:.1f}')} | "
-              f"{spread([r['peak_mb'] for r in rs])} | {rs[0]['size_mb']:.0f} |")
+              f"{spread([r['cpu'] / r['rows'] * 1e6 for r in rs], '{:.1f}')} | "
+              f"{spread([r['writer_cpu'] / r['rows'] * 1e6 for r in rs], '{:.1f}')} | {spread([r['wall'] for r in rs], '{:.1f}')} | "
+              f"{spread([r['peak_mb'] for r in rs])} | {spread([r['writer_peak_mb'] for r in rs])} | {rs[0]['size_mb']:.0f} |")
 
 
 if __name__ == "__main__":

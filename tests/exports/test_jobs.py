@@ -144,8 +144,8 @@ def test_a_cancelled_background_job_leaves_no_file(client, corpus, settings, dat
     seen = []
     original = run.rows
 
-    def rows_then_cancel(source, progress=None):
-        for i, row in enumerate(original(source, progress)):
+    def rows_then_cancel(source, progress=None, *args):
+        for i, row in enumerate(original(source, progress, *args)):
             if i == 7:   # the visitor presses « Annuler » half-way
                 seen.append(client.post(f"/exports/{job_id}/annuler").json()["cancelled"])
             yield row
@@ -164,8 +164,8 @@ def test_a_failing_file_export_leaves_nothing(corpus, data_dir, monkeypatch):
     src = export_source.BaseSource("merimee")
     original = export_source.Source.batches
 
-    def broken(self):
-        yield from list(original(self))[:1]
+    def broken(self, codes=None):
+        yield from list(original(self, codes))[:1]
         raise RuntimeError("disque plein")
     monkeypatch.setattr(export_source.BaseSource, "batches", broken)
     monkeypatch.setattr(export_source, "BATCH", 4)

@@ -26,6 +26,12 @@ def _visible_codes(slug: str, level: V) -> tuple[str, ...]:
     return tuple(f.code for f in registry.get(slug).fields if _ORDER[f.visibility] <= _ORDER[level])
 
 
+@functools.lru_cache(maxsize=64)
+def public_codes(slug: str) -> frozenset[str]:
+    """Codes of the public fields of a base: all a public channel may output (computed once)."""
+    return frozenset(_visible_codes(slug, V.PUBLIC))
+
+
 def visible(base: Base, data: dict, level: V = V.PUBLIC) -> dict:
     """Copy of ``data`` restricted to the fields ``level`` may see, in registry order."""
     out = {}

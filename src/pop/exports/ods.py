@@ -109,7 +109,7 @@ def _table_start(name: str, layout: Layout) -> str:
             f"<table:table-header-rows><table:table-row>{head}</table:table-row></table:table-header-rows>")
 
 
-def _content(layout: Layout, rows: Iterable, info: ExportInfo) -> Iterator[bytes]:
+def _content(layout: Layout, items: Iterable, info: ExportInfo) -> Iterator[bytes]:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>'
              f"<office:document-content {NS}>"
              "<office:automatic-styles>"
@@ -124,14 +124,14 @@ def _content(layout: Layout, rows: Iterable, info: ExportInfo) -> Iterator[bytes
     r = 0
     sheets = 1
     count = 0
-    cells = layout.cells
-    for base, ref, view in rows:
+    row_xml = _row_xml
+    for cells in items:
         r += 1
         if r >= MAX_ROWS:
             sheets += 1
             parts.append("</table:table>" + _table_start(f"Notices ({sheets})", layout))
             r = 1
-        xml = _row_xml(cells(base, ref, view))
+        xml = row_xml(cells)
         parts.append(xml)
         size += len(xml)
         count += 1
@@ -174,6 +174,13 @@ def _meta(info: ExportInfo) -> bytes:
 
 
 def render(layout: Layout, rows: Iterable, info: ExportInfo, workdir: Path | None = None) -> Iterator[bytes]:
+    """Bytes of the spreadsheet of ``rows`` (base, REF, public view)."""
+    cells = layout.cells
+    return render_cells(layout, (cells(b, r, v) for b, r, v in rows), info, workdir)
+
+
+def render_cells(layout: Layout, items: Iterable, info: ExportInfo, workdir: Path | None = None) -> Iterator[bytes]:
+    """Bytes of the spreadsheet whose data rows are ``items`` (lists of cells, ``Layout.cells``)."""
     now = dt.datetime.now()
     # content.xml is deflated at level 1: several times faster than the default 9 for a file only
     # ~15 % larger. Plain (32-bit) zip entries: LibreOffice 7.4 cannot open an ODS whose entries use
@@ -184,7 +191,7 @@ def render(layout: Layout, rows: Iterable, info: ExportInfo, workdir: Path | Non
         ("META-INF/manifest.xml", now, 0o644, ZIP_32, (_manifest(),)),
         ("styles.xml", now, 0o644, ZIP_32, (_styles(),)),
         ("meta.xml", now, 0o644, ZIP_32, (_meta(info),)),
-        ("content.xml", now, 0o644, ZIP_32, _content(layout, rows, info)),
+        ("content.xml", now, 0o644, ZIP_32, _content(layout, items, info)),
     ]
     try:
         yield from stream_zip(files, chunk_size=FLUSH, extended_timestamps=False,

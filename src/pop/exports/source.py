@@ -6,25 +6,30 @@
         ...
 
 A search is walked page by page with ``search_after`` (keyset pagination: no offset cap, the same
-cost at any depth); each page's records are then read from the database in one batch per base and
-turned into public views by ``pop.catalog.reading.read_records(..., V.PUBLIC)``, the one place
-where field visibility is decided. A whole base is read straight from the database in REF order
-(keyset on the (base, ref) index). A spec is plain JSON so that a background task can re-run it.
+cost at any depth); each page's records are then read from the database in one batch per base. A
+whole base is read straight from the database in REF order (keyset on the (base, ref) index). A
+spec is plain JSON so that a background task can re-run it.
+
+Reading is lean because exports read millions of records: one SQL statement per batch returning
+plain tuples (no model instances), orjson, derived links from ``reading.derived_links`` only for
+bases whose exported fields need them, and views holding only the fields the export shows. Field
+visibility comes from the registry through ``reading.public_codes`` (the set ``read_records(...,
+V.PUBLIC)`` applies): a restricted or internal field never enters a view, whatever is asked.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import orjson
 from django.db import connection
 
 from pop.catalog.models import Record
-from pop.catalog.reading import read_records
+from pop.catalog.reading import derived_links, public_codes
 from pop.exports.errors import ExportError
 from pop.schema import registry
-from pop.schema.types import V
 from pop.search import interface as engine
 
 BATCH = 2000          # records per search page / database batch
@@ -36,52 +41,118 @@ Row = tuple[str, str, dict]   # (base slug, REF, public view)
 
 # --- reading records --------------------------------------------------------------------------
 
-_FIELDS = ["id", "base", "ref", "data"]
+class _Key(NamedTuple):
+    """What ``reading.derived_links`` reads of a record (no model instance needed)."""
+    id: int
+    base: str
+    ref: str
 
 
-def _fetch(where: str, params: list, suffix: str = "") -> list[Record]:
-    """Published records as model instances holding only id/base/ref/data.
+_EMPTY = (None, "", [], {})
 
-    One plain SQL statement with the JSON decoded by orjson: the ORM's per-row converters
-    (``json.loads``) cost several times more on the millions of rows of a large export."""
+Codes = dict[str, tuple[str, ...]] | None   # base slug → field codes an export needs (None: every public field)
+
+
+Raw = tuple[int, str, str, object, dict | None]   # (id, base, REF, JSON text or dict, derived links or None)
+
+
+def _fetch(where: str, params: list, suffix: str = "") -> list[tuple[int, str, str, object]]:
+    """Published records as plain (id, base, REF, JSON text) tuples, one SQL statement, no model
+    instance (the ORM's per-row ``from_db`` and ``json.loads`` cost several times more on the
+    millions of rows of a large export); the JSON is decoded later by orjson (``views_from_raw``)."""
     pg = connection.vendor == "postgresql"
     sql = (f"SELECT id, base, ref, {'data::text' if pg else 'data'} FROM {Record._meta.db_table} "
            f"WHERE status = %s AND {where}{suffix}")
     with connection.cursor() as cur:
         cur.execute(sql, [Record.PUBLISHED, *params])
-        rows = cur.fetchall()
-    db = connection.alias
+        return cur.fetchall()
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(slug: str, wanted: tuple[str, ...] | None) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(codes to output, derived link codes among them) for a base: the wanted codes that are public
+    in the registry (all public codes when ``wanted`` is None). Restricted and internal fields are
+    left out here, whatever was asked."""
+    base = registry.get(slug)
+    public = public_codes(slug)
+    codes = tuple(f.code for f in base.fields if f.code in public and (wanted is None or f.code in wanted))
+    derived = frozenset(f.code for f in base.derived_link_fields if f.code in codes)
+    return codes, derived
+
+
+def _plans(slugs, codes: Codes) -> dict:
+    return {slug: _plan(slug, None if codes is None else tuple(codes.get(slug, ()))) for slug in slugs}
+
+
+def with_links(rows: list[tuple[int, str, str, object]], codes: Codes = None) -> list[Raw]:
+    """Fetched rows with their derived links (REFO, MEMOIRE…) attached, read from the link table
+    only for bases whose exported fields include one (the part of reading that needs the database)."""
+    plans = _plans({b for _, b, _, _ in rows}, codes)
+    need = [_Key(i, b, r) for i, b, r, _ in rows if plans[b][1]]
+    derived = derived_links(need) if need else {}
+    return [(i, b, r, d, derived.get(i)) for i, b, r, d in rows]
+
+
+def views_from_raw(rows: list[Raw], codes: Codes = None) -> list[Row]:
+    """Public views of raw rows: own data plus derived links, only public fields, only the ``codes``
+    asked for each base (every public field when None), empty values left out — the same views as
+    ``reading.read_records(..., V.PUBLIC)`` restricted to those codes. Needs no database (the
+    export's writing process may run it)."""
+    plans = _plans({b for _, b, _, _, _ in rows}, codes)
     loads = orjson.loads
-    return [Record.from_db(db, _FIELDS, (i, b, r, loads(d) if isinstance(d, (str, bytes)) else d))
-            for i, b, r, d in rows]
+    out = []
+    append = out.append
+    for i, b, r, data, extra in rows:
+        if data.__class__ is not dict:
+            data = loads(data)
+        elif extra:
+            data = dict(data)     # not the caller's dict: derived links are merged into it
+        if extra:
+            for code, values in extra.items():
+                own = data.get(code)
+                if isinstance(own, list) and own and code != "MEMOIRE":
+                    values = list(dict.fromkeys([*own, *values]))
+                data[code] = values
+        append((b, r, {c: v for c in plans[b][0] if c in data and (v := data[c]) not in _EMPTY}))
+    return out
 
 
-def load_views(pairs: list[tuple[str, str]]) -> list[Row]:
-    """Public views of (base, REF) pairs, in the given order; unknown or deleted records are left out."""
+def load_raw(pairs: list[tuple[str, str]], codes: Codes = None) -> list[Raw]:
+    """Raw rows of (base, REF) pairs, in the given order; unknown or deleted records are left out."""
     by_base: dict[str, list[str]] = defaultdict(list)
     for slug, ref in pairs:
         by_base[slug].append(ref)
-    found: dict[tuple[str, str], Record] = {}
+    found: dict[tuple[str, str], tuple] = {}
     for slug, refs in by_base.items():
         for i in range(0, len(refs), IN_CHUNK):
             part = refs[i:i + IN_CHUNK]
-            for rec in _fetch(f"base = %s AND ref IN ({', '.join(['%s'] * len(part))})", [slug, *part]):
-                found[(slug, rec.ref)] = rec
-    recs = [found[p] for p in pairs if p in found]
-    return [(r.base, r.ref, v) for r, v in zip(recs, read_records(recs, level=V.PUBLIC))]
+            for row in _fetch(f"base = %s AND ref IN ({', '.join(['%s'] * len(part))})", [slug, *part]):
+                found[(slug, row[2])] = row
+    return with_links([found[p] for p in pairs if p in found], codes)
 
 
-def base_batches(slug: str, after_ref: str = "") -> Iterator[list[Row]]:
-    """Every published record of a base, in REF order (keyset on the (base, ref) index), as batches of views."""
+def load_views(pairs: list[tuple[str, str]], codes: Codes = None) -> list[Row]:
+    """Public views of (base, REF) pairs, in the given order; unknown or deleted records are left out."""
+    return views_from_raw(load_raw(pairs, codes), codes)
+
+
+def base_raw_batches(slug: str, after_ref: str = "", codes: Codes = None) -> Iterator[list[Raw]]:
+    """Every published record of a base, in REF order (keyset on the (base, ref) index), as raw batches."""
     last = after_ref
     while True:
-        recs = _fetch("base = %s AND ref > %s", [slug, last], f" ORDER BY ref LIMIT {BATCH}")
-        if not recs:
+        rows = _fetch("base = %s AND ref > %s", [slug, last], f" ORDER BY ref LIMIT {BATCH}")
+        if not rows:
             return
-        last = recs[-1].ref
-        yield [(r.base, r.ref, v) for r, v in zip(recs, read_records(recs, level=V.PUBLIC))]
-        if len(recs) < BATCH:
+        last = rows[-1][2]
+        yield with_links(rows, codes)
+        if len(rows) < BATCH:
             return
+
+
+def base_batches(slug: str, after_ref: str = "", codes: Codes = None) -> Iterator[list[Row]]:
+    """Every published record of a base, in REF order, as batches of public views."""
+    for raw in base_raw_batches(slug, after_ref, codes):
+        yield views_from_raw(raw, codes)
 
 
 # --- query specs ----------------------------------------------------------------------------------
@@ -175,8 +246,15 @@ class Source:
     def spec(self) -> dict:
         raise NotImplementedError
 
-    def batches(self) -> Iterator[list[Row]]:
+    def raw_batches(self, codes: Codes = None) -> Iterator[list[Raw]]:
+        """Batches of raw rows (see ``views_from_raw``), the part of reading that needs the database."""
         raise NotImplementedError
+
+    def batches(self, codes: Codes = None) -> Iterator[list[Row]]:
+        """Batches of public views; ``codes`` (base → field codes, e.g. ``Layout.codes``) limits each
+        view to the fields the export shows."""
+        for raw in self.raw_batches(codes):
+            yield views_from_raw(raw, codes)
 
     @staticmethod
     def from_spec(spec: dict) -> "Source":
@@ -222,13 +300,13 @@ class SearchSource(Source):
     def spec(self) -> dict:
         return query_spec(self.query)
 
-    def batches(self) -> Iterator[list[Row]]:
+    def raw_batches(self, codes: Codes = None) -> Iterator[list[Raw]]:
         q = dataclasses.replace(self.query, size=min(BATCH, engine.MAX_SIZE), with_facets=False,
                                 offset=0, search_after=None)
         while True:
             result = engine.search(q)
             if result.hits:
-                yield load_views([(h.base, h.ref) for h in result.hits])
+                yield load_raw([(h.base, h.ref) for h in result.hits], codes)
             if not result.next_search_after:
                 return
             q.search_after = result.next_search_after
@@ -250,8 +328,8 @@ class BaseSource(Source):
     def spec(self) -> dict:
         return {"kind": "base", "base": self.slug}
 
-    def batches(self) -> Iterator[list[Row]]:
-        return base_batches(self.slug)
+    def raw_batches(self, codes: Codes = None) -> Iterator[list[Raw]]:
+        return base_raw_batches(self.slug, codes=codes)
 
 
 def parse_items(values) -> list[tuple[str, str]]:
@@ -300,6 +378,6 @@ class BasketSource(Source):
     def spec(self) -> dict:
         return {"kind": "basket", "items": [f"{s}/{r}" for s, r in self.pairs]}
 
-    def batches(self) -> Iterator[list[Row]]:
+    def raw_batches(self, codes: Codes = None) -> Iterator[list[Raw]]:
         for i in range(0, len(self.pairs), BATCH):
-            yield load_views(self.pairs[i:i + BATCH])
+            yield load_raw(self.pairs[i:i + BATCH], codes)

@@ -1,0 +1,151 @@
+"""Two processes for one large file export: this one reads, a forked child writes — and both decode.
+
+    n = write_in_child(fmt, layout, info, raw_batches, part, workdir)
+
+This process does everything that needs the database or the search engine: it fetches records
+(one SQL statement per batch) and their derived links. Turning a batch into the format's rows —
+decoding the JSON, keeping the public fields the export shows (``source.views_from_raw``), building
+cells (``fmt.prepare``) — is pure work that either process can do; the child then runs the format's
+writer (``fmt.write``: CSV, XML and zip compression) into the destination file. Each batch goes to
+the child either as rows already prepared here, or raw when the child has less than two batches in
+hand (it would otherwise wait): so the two cores stay busy whatever the format's balance (CSV's
+writer is cheap and its child decodes many batches; XLSX and ODS children mostly write).
+
+The child never touches the database (it inherits this process's memory, not its connections) and
+exits with ``os._exit`` like every multiprocessing child. Memory stays bounded: a queue of two
+messages feeds a sender thread, one message is in the pipe, one in the child's hands. If this
+process stops (an error, a cancellation), the child is killed and the caller removes the partial
+file; if the child fails, its error is raised here.
+"""
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import pickle
+import queue
+import signal
+import threading
+import traceback
+from pathlib import Path
+from typing import Iterable
+
+from pop.exports.columns import Layout
+from pop.exports.errors import ExportError
+from pop.exports.info import ExportInfo
+from pop.exports.source import views_from_raw
+from pop.exports.writers import Format
+
+_END = b""
+RAW, ITEMS = 0, 1
+
+
+def _child(fmt: Format, layout: Layout, info: ExportInfo, path: str, workdir, rx, acks, tx) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    gc.freeze()                       # inherited objects: never rescanned (see run.quiet_gc)
+    gc.set_threshold(50_000, 20, 100)
+    prepare, codes = fmt.prepare(layout), layout.codes
+
+    def items():
+        loads, recv, ack = pickle.loads, rx.recv_bytes, acks.send_bytes
+        while (data := recv()) != _END:
+            kind, payload = loads(data)
+            if kind == RAW:
+                payload = [prepare(b, r, v) for b, r, v in views_from_raw(payload, codes)]
+            yield from payload
+            ack(b".")
+
+    try:
+        with open(path, "wb") as fh:
+            for chunk in fmt.write(layout, items(), info, workdir):
+                fh.write(chunk)
+        tx.send(("ok", info.written))
+    except ExportError as exc:
+        tx.send(("export_error", (exc.message, exc.code)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        tx.send(("error", traceback.format_exc()))
+
+
+class WriterFailed(RuntimeError):
+    """The writing process failed (its traceback is the message)."""
+
+
+def _sender(conn, messages: queue.Queue, failed: list) -> None:
+    """Thread sending the queued messages (a send blocks until the child reads: not the main thread)."""
+    while (data := messages.get()) is not None:
+        if failed:
+            continue
+        try:
+            conn.send_bytes(data)
+        except OSError as exc:   # the child stopped: its report says why
+            failed.append(exc)
+
+
+def write_in_child(fmt: Format, layout: Layout, info: ExportInfo, raw_batches: Iterable[list], path: Path,
+                   workdir: Path | None = None) -> int:
+    """Write the rows of ``raw_batches`` (``source.Raw`` lists) to ``path`` with a forked writer;
+    returns the number of rows written. The caller owns ``path`` (it removes it on failure)."""
+    ctx = multiprocessing.get_context("fork")
+    data_rx, data_tx = ctx.Pipe(duplex=False)
+    ack_rx, ack_tx = ctx.Pipe(duplex=False)
+    result_rx, result_tx = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(fmt, layout, info, str(path), workdir, data_rx, ack_tx, result_tx),
+                       name=f"export-writer-{fmt.name}", daemon=True)
+    proc.start()
+    for end in (data_rx, ack_tx, result_tx):
+        end.close()
+    messages: queue.Queue = queue.Queue(maxsize=2)
+    failed: list = []
+    sender = threading.Thread(target=_sender, args=(data_tx, messages, failed), daemon=True)
+    sender.start()
+    prepare, codes, dumps = fmt.prepare(layout), layout.codes, pickle.dumps
+    sent = in_hand = 0
+    try:
+        for raw in raw_batches:
+            if failed:
+                break
+            if not raw:
+                continue
+            try:
+                while ack_rx.poll():
+                    ack_rx.recv_bytes()
+                    in_hand -= 1
+            except EOFError:
+                break   # the writer stopped: its report says why
+            if in_hand < 2:
+                message = (RAW, raw)
+            else:
+                message = (ITEMS, [prepare(b, r, v) for b, r, v in views_from_raw(raw, codes)])
+            messages.put(dumps(message, pickle.HIGHEST_PROTOCOL))
+            in_hand += 1
+            sent += len(raw)
+            info.written = sent
+        messages.put(_END)
+        messages.put(None)
+        sender.join()
+        try:
+            status, value = result_rx.recv()
+        except EOFError:
+            status, value = "error", f"le processus d'écriture s'est arrêté (code {proc.exitcode})"
+        proc.join()
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        if sender.is_alive():     # stopped early: unblock and end the sender thread
+            failed.append(None)
+            while True:
+                try:
+                    messages.get_nowait()
+                except queue.Empty:
+                    break
+            messages.put(None)
+            sender.join(timeout=5)
+        for end in (data_tx, ack_rx, result_rx):
+            end.close()
+    if status == "export_error":
+        raise ExportError(*value)
+    if status != "ok":
+        raise WriterFailed(value)
+    info.written = value
+    return value
