@@ -1,6 +1,7 @@
 """Simple search, facets, expert operators, pagination, visibility and bad input."""
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 import pytest
@@ -234,3 +235,20 @@ def test_expert_tree_bounds(db):
         validate_expert(wide)
     assert e.value.code == "too_many_rules"
     assert validate_expert({"combinator": "AND", "rules": [{"field": "group:titre", "operator": "*", "value": "a"}]}).tree
+
+
+def test_home_facets_of_a_large_index_are_refreshed_in_the_background_after_a_write(corpus, sync, monkeypatch):
+    from pop.search import engine
+    monkeypatch.setattr(engine, "STALE_FACETS_FROM", 0)   # the corpus stands for a large index
+    before = dict(facets(SimpleQuery(facet_size=50))["type"])
+    service.save_many([("merimee", {"REF": "PA99999999", "TICO": "Moulin neuf", "DENO": ["moulin"]})], actor="test")
+    sync()
+    served = dict(facets(SimpleQuery(facet_size=50))["type"])   # previous counts, while the new ones are computed
+    assert served == before
+    for t in list(threading.enumerate()):
+        if t.name == "pop-facets-refresh":
+            t.join(10)
+    after = dict(facets(SimpleQuery(facet_size=50))["type"])
+    assert after["moulin"] == before["moulin"] + 1
+    # filtered facets never lag
+    assert dict(facets(SimpleQuery(bases=["merimee"], facet_size=50))["type"])["moulin"] == before["moulin"] + 1

@@ -6,6 +6,7 @@ fields are absent before anything is indexed or stored, so they can neither be s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,15 +18,16 @@ from pop.schema import registry
 from pop.schema.groups import GROUPS_BY_KEY, expert_fields, searchable_fields
 from pop.schema.types import Base, T
 from pop.search import schema as S
-from pop.search.text import KW_MAX, date_bounds, fold, number, trigram_text, years
+from pop.search.text import KW_MAX, date_bounds, fold, number, trigram_texts, years
 
 YEAR_NONE = 99999
+_NON_DIGITS = re.compile(r"\D+")
 
 
 @dataclass(frozen=True)
 class BasePlan:
     base: Base
-    info: dict                    # code -> (type, is_text, t_ field or None, facet or None)
+    info: dict                    # code -> (type, is_text, t_ field or None, facet or None, x_, s_, n_ names)
     weight_of: dict               # code -> t_ field name
     facet_of: dict                # code -> facet name (terms facets)
     regions: tuple
@@ -40,7 +42,8 @@ def plan(slug: str) -> BasePlan:
     base = registry.get(slug)
     weight_of = {c: S.weight_field(w) for c, w in searchable_fields(base)}
     facet_of = {f.code: f.facet for f in base.public_fields if f.facet}
-    info = {f.code: (f.type, S.is_text_code(f.code), weight_of.get(f.code), facet_of.get(f.code)) for f in expert_fields(base)}
+    info = {f.code: (f.type, S.is_text_code(f.code), weight_of.get(f.code), facet_of.get(f.code),
+                     f"x_{f.code}", f"s_{f.code}", f"n_{f.code}") for f in expert_fields(base)}
     return BasePlan(
         base=base, info=info,
         weight_of={c: S.weight_field(w) for c, w in searchable_fields(base)},
@@ -61,16 +64,29 @@ def _values(v) -> list:
     return [v]
 
 
+_NUMBER = (int, float)
+
+
 def _str_values(v) -> list[str]:
-    out = []
-    for x in _values(v):
-        if isinstance(x, str):
-            x = x.strip()
-            if x:
-                out.append(x)
-        elif isinstance(x, (int, float)) and not isinstance(x, bool):
-            out.append(str(x))
-    return out
+    """Non-empty stripped strings of a value or list (numbers as text; booleans, objects skipped)."""
+    cls = v.__class__
+    if cls is str:
+        v = v.strip()
+        return [v] if v else []
+    if cls is list:
+        out = []
+        for x in v:
+            c = x.__class__
+            if c is str:
+                x = x.strip()
+                if x:
+                    out.append(x)
+            elif c in _NUMBER:
+                out.append(str(x))
+        return out
+    if cls in _NUMBER:
+        return [str(v)]
+    return []
 
 
 def hexkey(text: str, rid: int) -> str:
@@ -138,59 +154,76 @@ def core(slug: str, view: dict) -> dict:
 
 
 def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
-    """Index document (field name -> value or list) for one public record view."""
+    """Index document (field name -> value or list) for one public record view.
+
+    This runs once per record on every rebuild: the loop below is written for speed (one dict
+    lookup per code, the common single-string value handled without helper calls)."""
     p = plan(slug)
     base = p.base
     ref = view.get("REF", "")
     doc: dict = {"key": f"{slug}/{ref}", "base": slug}
     has = []
-    grams: dict[str, str] = {}
+    tri_codes: list[str] = []
+    tri_values: list[list[str]] = []
     text: dict[str, list] = {}
     facets: dict[str, list] = {}
     info = p.info
     for code, raw in view.items():
         fi = info.get(code)
-        if fi is None or raw in (None, "", [], {}):
+        if fi is None:
             continue
-        typ, is_text, wf, fc = fi
+        typ, is_text, wf, fc, xname, sname, nname = fi
         if typ is T.GEOPOINT:
             if geopoint(view):
                 has.append(code)
             continue
-        vals = _str_values(raw)
-        if not vals:
-            continue
+        if raw.__class__ is str:
+            v = raw.strip()
+            if not v:
+                continue
+            vals = [v]
+        else:
+            vals = _str_values(raw)
+            if not vals:
+                continue
         has.append(code)
         if is_text:
-            short = [v[:KW_MAX] for v in vals]
-            doc[f"x_{code}"] = short
-            doc[f"s_{code}"] = short
-            grams[code] = trigram_text(vals)
-        nums = []
+            short = vals if len(vals) == 1 and len(vals[0]) <= KW_MAX else [v[:KW_MAX] for v in vals]
+            doc[xname] = short
+            doc[sname] = short
+            tri_codes.append(code)
+            tri_values.append(vals)
+        nums = None
         for v in vals:
-            if not (v[0].isdigit() or v[0] == "-"):
+            c0 = v[0]
+            if not (c0.isdigit() or c0 == "-"):
                 continue
             if typ is T.DATE:
                 b = date_bounds(v)
-                if b:
-                    nums.append(float(b[0]))
+                n = float(b[0]) if b else None
             else:
                 n = number(v)
                 if n is None and len(v) >= 8:
                     b = date_bounds(v)
                     if b:
                         n = float(b[0])
-                if n is not None:
-                    nums.append(n)
-        if nums:
-            doc[f"n_{code}"] = nums
+            if n is not None:
+                if nums is None:
+                    nums = doc[nname] = []
+                nums.append(n)
         if wf:
-            text.setdefault(wf, []).extend(vals)
+            if wf in text:
+                text[wf] += vals
+            else:
+                text[wf] = list(vals)
         if fc:
-            facets.setdefault(fc, []).extend(vals)
+            if fc in facets:
+                facets[fc] += vals
+            else:
+                facets[fc] = list(vals)
     doc["has"] = has
-    if grams:
-        doc["g"] = grams
+    if tri_codes:
+        doc["g"] = dict(zip(tri_codes, trigram_texts(tri_values)))
     for wf, vals in text.items():
         doc[wf] = vals
     for fc, vals in facets.items():
@@ -234,9 +267,9 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
     doc["o_ref"] = hexkey(ref, rid)
     doc["o_date"] = f"{(min(ys) + 5000) if ys else YEAR_NONE:05d}" + "." + f"{rid:012x}"
     dmaj = str(view.get("DMAJ") or "")[:10]
-    if not dmaj and updated_at is not None:
-        dmaj = updated_at.date().isoformat()
-    doc["o_modified"] = "".join(ch for ch in dmaj if ch.isdigit()).ljust(8, "0")[:8] + "." + f"{rid:012x}"
+    if not dmaj and updated_at is not None:   # a datetime, or its text as read by raw SQL
+        dmaj = updated_at.date().isoformat() if hasattr(updated_at, "date") else str(updated_at)[:10]
+    doc["o_modified"] = _NON_DIGITS.sub("", dmaj).ljust(8, "0")[:8] + "." + f"{rid:012x}"
     stored = dict(view)
     stored.update(c)
     if pt:

@@ -470,7 +470,50 @@ def compute_facets(query, *, searcher=None, index=None, version=None, main=None,
         if "lieu" in out:
             out["lieu"] += _lieu_children(searcher, main, fq, bases, query)
         return out
-    return {k: list(v) for k, v in _cached(key, compute).items()}  # callers may modify their copy
+    everything = main is None and not bases and not ffilter and not _selected_keys(fq, bases) and not (
+        fq is not None and (fq.year_min is not None or fq.year_max is not None or fq.bbox is not None)) \
+        and getattr(query, "bbox", None) is None
+    if everything and searcher.num_docs >= STALE_FACETS_FROM:
+        value = _home_facets(key, version, compute)
+    else:
+        value = _cached(key, compute)
+    return {k: list(v) for k, v in value.items()}  # callers may modify their copy
+
+
+STALE_FACETS_FROM = 200_000   # documents: from this size, unfiltered facets are refreshed in the background
+_home: dict = {}              # facet request (without the index version) -> (version, facets)
+_home_refreshing: set = set()
+
+
+def _home_facets(key, version, compute):
+    """Unfiltered facets (the home page) of a large index: a full pass over every document (≈ 0.35 s
+    at 4.8 M). After a sync commit the previous counts keep being served while one background thread
+    computes those of the new version; they replace the old ones as soon as they are ready (the
+    counts lag a write by the computation time, never more)."""
+    slot = key[1:]
+    with _cache_lock:
+        entry = _home.get(slot)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        stale = entry is not None and slot not in _home_refreshing
+        if stale:
+            _home_refreshing.add(slot)
+    if entry is None:
+        value = compute()
+        with _cache_lock:
+            _home[slot] = (version, value)
+        return value
+    if stale:
+        def refresh():
+            try:
+                value = compute()
+                with _cache_lock:
+                    _home[slot] = (version, value)
+            finally:
+                with _cache_lock:
+                    _home_refreshing.discard(slot)
+        threading.Thread(target=refresh, name="pop-facets-refresh", daemon=True).start()
+    return entry[1]
 
 
 def _selected_keys(fq, bases) -> set[str]:

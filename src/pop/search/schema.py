@@ -64,7 +64,7 @@ def has_numeric(code: str) -> bool:
     return True  # every code may hold numbers / dates (text values that parse are indexed too)
 
 
-LAYOUT = 3   # bump when the document layout changes without the registry changing
+LAYOUT = 4   # bump when the document layout changes without the registry changing
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from functools import lru_cache
 
 import tantivy
@@ -47,43 +48,87 @@ def kw(value: str) -> str:
     return toks[0] if toks else ""
 
 
-def _fold_table() -> dict:
-    """Lower-cased Latin letters with diacritics (U+00C0–U+024F) and ligatures → ASCII."""
-    table = {}
-    for cp in range(0xC0, 0x250):
-        ch = chr(cp)
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii():
-            table[cp] = base.lower()
-    table.update({ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae", ord("ß"): "ss",
-                  ord("’"): "'", ord("ø"): "o", ord("Ø"): "o", ord("đ"): "d", ord("ł"): "l"})
-    return table
+_SPECIAL = (("œ", "oe"), ("æ", "ae"), ("ß", "ss"), ("’", "'"), ("ø", "o"), ("đ", "d"), ("ł", "l"))  # no NFKD form
 
 
-_FOLD = _fold_table()
+_MARKS = re.compile("[\u0300-\u036f]+")   # the combining diacritics of Latin letters
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed (Python side: trigrams, sort keys, facet value search).
-    A translation table (C speed) rather than per-character Unicode decomposition: indexing folds
-    every character of every value."""
-    text = text.lower().translate(_FOLD)
-    if not text.isascii():  # rare scripts / combining marks: the slow, complete path
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    Indexing folds every character of every value, so each step is a C call over the whole text:
+    NFKD decomposition, removal of the Latin combining diacritics by a regular expression, and of
+    any other combining mark (rare scripts) by a translation table built from the remaining characters."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    for a, b in _SPECIAL:
+        if a in text:
+            text = text.replace(a, b)
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if not text.isascii():
+        marks = {ord(c): None for c in set(text) if c > "\x7f" and unicodedata.combining(c)}
+        if marks:
+            text = text.translate(marks)
     return text
 
 
+_CONTROLS = {c: " " for c in range(0x20)}
+_SPACES = re.compile(r"\s+")
+_CODE_SEP = "\x03"   # separates the codes of one document while they are folded together
+
+
+def _tri_form(needle: str) -> str:
+    """A needle as the "contains" form sees it: folded, runs of spaces → '_'; control characters
+    count as spaces, so that a needle never holds the GAP / END markers."""
+    return "_".join(fold(needle).translate(_CONTROLS).split())
+
+
+def _grams(f: str) -> str:
+    """Space-separated overlapping trigrams of ``f``, built by extended-slice copies (C loops, no
+    Python loop per gram): gram i is f[i:i+3], written as 3 characters and a space."""
+    n = len(f) - 2
+    if n <= 0:
+        return ""
+    if f.isascii():
+        b = f.encode()
+        out = bytearray(b" ") * (4 * n)
+        out[0::4], out[1::4], out[2::4] = b[:-2], b[1:-1], b[2:]
+        return out[:-1].decode()
+    a = array("I")
+    a.frombytes(f.encode("utf-32-le"))
+    out = array("I", [32]) * (4 * n)
+    out[0::4], out[1::4], out[2::4] = a[:-2], a[1:-1], a[2:]
+    return out.tobytes().decode("utf-32-le")[:-1]
+
+
 def trigram_text(values: list[str]) -> str:
-    """Space-separated overlapping trigrams of the folded values (spaces inside a value become '_')."""
-    parts = []
-    for v in values:
-        f = "_".join(fold(v.strip()[:TRI_MAX]).split()) + END
-        parts.append(" ".join([f[i:i + 3] for i in range(len(f) - 2)]))
-    return f" {GAP} ".join(parts)
+    """Trigrams of the folded values (``tri`` analyzer input), spaces as '_'. Each value ends with
+    END; values are separated by GAP: grams across a value boundary contain a control character,
+    which no needle has (``_tri_form``), so a phrase of needle grams never spans two values."""
+    return _grams(_SPACES.sub("_", fold((END + GAP).join([v[:TRI_MAX] for v in values]) + END)))
+
+
+def trigram_texts(groups: list[list[str]]) -> list[str]:
+    """``trigram_text`` of each group of (stripped) values of one document, in one pass: the groups
+    are folded and cut into grams together (a handful of C calls per document instead of per value),
+    then each group's grams are sliced out (every gram is 3 characters and a space)."""
+    segs = [(END + GAP).join([v[:TRI_MAX] for v in vals]) + END for vals in groups]
+    parts = _SPACES.sub("_", fold(_CODE_SEP.join(segs))).split(_CODE_SEP)
+    if len(parts) != len(groups):   # a value holding the separator itself: one group at a time
+        return [trigram_text(vals) for vals in groups]
+    grams = _grams(_CODE_SEP.join(parts))
+    out = []
+    o = 0
+    for p in parts:
+        n = len(p)
+        out.append(grams[4 * o:4 * (o + n - 2) - 1])
+        o += n + 1
+    return out
 
 
 def trigrams(needle: str) -> list[str]:
-    f = "_".join(fold(needle.strip()).split())
+    f = _tri_form(needle)
     return [f[i:i + 3] for i in range(len(f) - 2)]
 
 
