@@ -27,6 +27,9 @@ SEED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Muséofile", "museo", ()),
 )
 
+# The record fields producer_for reads besides the REF (callers may pass only these).
+INPUT_FIELDS = ("IDPROD", "EMET")
+
 _lock = threading.Lock()
 _table: dict[str, tuple[list[tuple[str, str]], str | None]] | None = None
 

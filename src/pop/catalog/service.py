@@ -17,13 +17,14 @@ from datetime import datetime
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
 from pop.catalog import bulksql
 from pop.catalog.computed import ComputeContext, compute, flags
 from pop.catalog.models import Link, Record, Revision
-from pop.catalog.producers import producer_for
+from pop.catalog.producers import INPUT_FIELDS as PRODUCER_INPUTS, producer_for
 from pop.catalog.validation import ERROR, Issue, check_record, clean_input, link_issue
 from pop.schema import Base, Field, registry
 from pop.schema.registry import UnknownBase
@@ -197,16 +198,48 @@ def restore_revision(base: str, ref: str, *, seq: int, actor=None) -> ItemResult
     return result
 
 
-@dataclass(frozen=True)
 class Cleaned:
     """One input item already typed by ``clean_input`` (see ``clean_items``); ``save_many`` accepts
     these in place of (base, raw) pairs and runs every other step (merge with the stored record,
-    compute, rules, links) as usual."""
+    compute, rules, links) as usual.
 
-    base: str
-    data: dict
-    issues: tuple
-    created: _Created | None = None
+    Items sent from worker processes carry their typed input as JSON bytes, decoded only when the
+    writer needs it (a precomputed creation that is still valid never does: see ``_Created.facts``)."""
+
+    __slots__ = ("base", "issues", "created", "_data", "_packed")
+
+    def __init__(self, base: str, data: dict | None, issues: tuple, created: _Created | None = None, *, packed: bytes | None = None):
+        self.base, self.issues, self.created = base, issues, created
+        self._data, self._packed = data, packed
+
+    @property
+    def data(self) -> dict:
+        if self._data is None:
+            self._data = orjson.loads(self._packed)
+        return self._data
+
+    def __reduce__(self):
+        # Sent by the thousand: the typed input travels as JSON bytes (several times cheaper to
+        # pickle and unpickle than a dict) whenever JSON gives the very same dict back (no None,
+        # NaN or infinity, which JSON would turn into null).
+        if self._packed is not None:
+            return (_unpack_cleaned, (self.base, self._packed, self.issues, self.created))
+        try:
+            packed = orjson.dumps(self._data)
+        except TypeError:
+            packed = None
+        if packed is None or b"null" in packed:
+            return (Cleaned, (self.base, self._data, self.issues, self.created))
+        return (_unpack_cleaned, (self.base, packed, self.issues, self.created))
+
+
+def _unpack_cleaned(base: str, packed: bytes, issues: tuple, created) -> Cleaned:
+    return Cleaned(base, None, issues, created, packed=packed)
+
+
+# Input values the batch plan reads from every item besides its REF: the museum of a Joconde
+# record, the image and links of a Mémoire photo, and what the producer rules read.
+FACT_CODES = ("MUSEO", "IMG", "LBASE", *PRODUCER_INPUTS)
 
 
 @dataclass(frozen=True)
@@ -218,6 +251,8 @@ class _Created:
     its link rows and the records its links show something on, so that the writing process only
     checks and stores (a compact message when it comes from a worker process)."""
 
+    ref: str
+    facts: dict                  # the input's values for FACT_CODES (present ones)
     today: str
     museum: dict | None          # Joconde: the museum data copied
     memoire_image: bool | None   # Mérimée/Palissy/Autor: illustrated by a Mémoire photo with an image
@@ -230,6 +265,10 @@ class _Created:
     @property
     def data(self) -> dict:
         return bulksql.loads(self.json)
+
+    def __reduce__(self):  # a plain constructor call: cheaper than a dataclass's state dict
+        return (_Created, (self.ref, self.facts, self.today, self.museum, self.memoire_image, self.producer, self.json, self.issues,
+                           self.links, self.effects))
 
 
 def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False) -> list:
@@ -274,8 +313,9 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
             data["POP_FLAGS"] = flags([*c.issues, *issues])
         museum = ctx.museums.get(c.data.get("MUSEO", "")) if c.base == "joconde" else None
         image = ctx.memoire_images.get((c.base, ref), False) if base.image_fields == ("MEMOIRE",) else None
+        facts = {code: c.data[code] for code in FACT_CODES if code in c.data}
         final.append(Cleaned(c.base, c.data, c.issues, _Created(
-            today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
+            ref, facts, today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
             _link_rows(base, data), tuple(_effect_targets(base, data)))))
     return final
 
@@ -297,13 +337,30 @@ def _batch_memoire_images(ctx: ComputeContext, items: list[tuple[str, dict]]) ->
 class _Item:
     base: Base
     ref: str
-    input: dict
+    source: dict | Cleaned        # the typed input, or the Cleaned item holding it (decoded on first use)
     existing: Record | None = None
     data: dict | None = None
     changes: dict | None = None
     result: ItemResult | None = None
     created: _Created | None = None
     pre: _Created | None = None   # the precomputed creation being stored (then ``data`` stays None)
+
+    @property
+    def input(self) -> dict:
+        if isinstance(self.source, Cleaned):
+            data = self.source.data
+            if isinstance(data.get("REF"), str):
+                data["REF"] = data["REF"].strip()
+            self.source = data
+        return self.source
+
+    @property
+    def facts(self) -> dict:
+        """The input itself, or (input not decoded) its values for FACT_CODES: all the plan reads
+        from an item that is not written from its input."""
+        if isinstance(self.source, Cleaned) and self.created is not None:
+            return self.created.facts
+        return self.input
 
 
 class _Plan:
@@ -319,6 +376,16 @@ class _Plan:
         seen: set[tuple[str, str]] = set()
         for entry in self.raw:
             created = None
+            if isinstance(entry, Cleaned) and entry.created is not None:  # its input is read only if needed
+                base, issues, created = registry.get(entry.base), list(entry.issues), entry.created
+                ref = created.ref
+                res = ItemResult(base.slug, ref, CREATED, issues)
+                if (base.slug, ref) in seen:
+                    res.issues.append(Issue(ERROR, "DUPLICATE_REF", "REF", f"Référence « {ref} » présente plusieurs fois dans le lot."))
+                seen.add((base.slug, ref))
+                self.items.append(_Item(base, ref, entry, result=res, created=created))
+                self.results.append(res)
+                continue
             if isinstance(entry, Cleaned):  # typed already by clean_items (possibly in another process)
                 base, data, issues, created = registry.get(entry.base), entry.data, list(entry.issues), entry.created
             else:
@@ -393,7 +460,7 @@ class _Plan:
 
     def _context(self) -> ComputeContext:
         ctx = ComputeContext(today=self.today)
-        museo_refs = {it.input.get("MUSEO") for it in self.items if it.base.slug == "joconde"}
+        museo_refs = {it.facts.get("MUSEO") for it in self.items if it.base.slug == "joconde"}
         museo_refs |= {it.existing.data.get("MUSEO") for it in self.items if it.base.slug == "joconde" and it.existing}
         ctx.museums = museums(museo_refs - {None, ""})
         for it in self.items:  # museums of this batch win
@@ -404,7 +471,7 @@ class _Plan:
         mem_targets = [(it.base.slug, it.ref) for it in self.items
                        if it.base.image_fields == ("MEMOIRE",) and it.ref and it.existing is not None]
         ctx.memoire_images = memoire_images(mem_targets)
-        _batch_memoire_images(ctx, [(it.base.slug, it.input) for it in self.items])
+        _batch_memoire_images(ctx, [(it.base.slug, it.facts) for it in self.items])
         return ctx
 
     def _still_valid(self, it: _Item, ctx: ComputeContext) -> bool:
@@ -412,11 +479,11 @@ class _Plan:
         pre = it.created
         if pre is None or pre.today != self.today:
             return False
-        if it.base.slug == "joconde" and ctx.museums.get(it.input.get("MUSEO", "")) != pre.museum:
+        if it.base.slug == "joconde" and ctx.museums.get(it.facts.get("MUSEO", "")) != pre.museum:
             return False
         if it.base.image_fields == ("MEMOIRE",) and ctx.memoire_images.get((it.base.slug, it.ref), False) != pre.memoire_image:
             return False
-        return producer_for(it.base.slug, it.ref, it.input) == pre.producer
+        return producer_for(it.base.slug, it.ref, it.facts) == pre.producer
 
     def _check_links(self, batch_refs: set[tuple[str, str]]) -> None:
         wanted: dict[str, set[str]] = defaultdict(set)
