@@ -80,11 +80,14 @@ class Revision(models.Model):
                 ("harvest", "moissonnage"), ("api", "API"), ("demo", "données de démonstration"),
                 ("system", "système"), ("restore", "restauration")]
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
+    # Indexes: (record, seq) serves every read by record (history, restore, cascade); a separate
+    # record_id index would only cost one more B-tree insert per revision. Users are indexed only
+    # where set (imports, demo data and harvests write millions of revisions without a user).
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions", db_index=False)
     seq = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=ACTIONS)
     at = models.DateTimeField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     actor = models.CharField(max_length=200, blank=True, default="")
     channel = models.CharField(max_length=10, choices=CHANNELS, default="manual")
     channel_ref = models.CharField(max_length=64, blank=True, default="")
@@ -92,7 +95,8 @@ class Revision(models.Model):
 
     class Meta:
         db_table = "pop_revision"
-        indexes = [models.Index(fields=["record", "seq"], name="pop_revision_record_seq")]
+        indexes = [models.Index(fields=["record", "seq"], name="pop_revision_record_seq"),
+                   models.Index(fields=["user"], name="pop_revision_user", condition=models.Q(user__isnull=False))]
         ordering = ["seq"]
 
 
