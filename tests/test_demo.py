@@ -105,7 +105,8 @@ def test_workers_store_the_same_records(transactional_db):
     assert Revision.objects.count() == 600
 
 
-def test_command_writes_real_images_and_respects_if_empty(db, settings):
+def test_command_writes_real_images_and_respects_if_empty(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # a media store of its own
     call_command("demo", records=300, images=6, seed=2, quiet=True)
     assert Record.objects.count() == 300
     store = media_storage()
@@ -124,6 +125,23 @@ def test_command_writes_real_images_and_respects_if_empty(db, settings):
     # --if-empty: nothing happens on a database that has records
     call_command("demo", records=100, if_empty=True, quiet=True)
     assert Record.objects.count() == 300
+
+
+def test_exactly_k_images_when_a_base_has_fewer_than_its_quota():
+    # 20,000 records hold 5 museums, whose quota of 60 images is 6: other bases make up the difference
+    plan = Plan.for_records(20_000, seed=1, images=60)
+    assert plan.counts["museo"] < 6
+    records = {d["REF"]: (b, d) for b, d in generate(plan)}
+    assert len(plan.image_keys) == 60 == len(set(plan.image_keys))
+    owners = {key.split("/")[1] for key in plan.image_keys}
+    assert owners <= set(records)
+
+
+def test_command_writes_exactly_k_images(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    # 30 records: 6 Mémoire photos at most, fewer than Mémoire's quota of 12 images
+    call_command("demo", records=30, images=12, seed=1, quiet=True)
+    assert len(list(media_storage().keys())) == 12
 
 
 def test_precomputed_creations_store_what_plain_writes_store(db):

@@ -648,16 +648,30 @@ def generate(plan: Plan) -> Iterator[tuple[str, dict]]:
 
 
 class ImagePicker:
-    """Keeps the first image key of the first records of each base, up to the base's quota."""
+    """Keeps the first image key of the first records of each base, up to the base's quota; when a
+    base has fewer records with images than its quota, the first other keys seen make up the
+    difference, so that exactly ``k`` keys are chosen whenever the records hold that many."""
 
     def __init__(self, k: int):
+        self.k = k
         self.quotas = quotas(k) if k else {}
         self.taken = {b: 0 for b in self.quotas}
-        self.keys: list[str] = []
+        self.chosen: list[str] = []
+        self.spare: list[str] = []   # first keys beyond their base's quota, in generation order
 
     def offer(self, base: str, data: dict) -> None:
-        if self.taken.get(base, 0) < self.quotas.get(base, 0):
+        if self.taken.get(base, 0) < self.quotas.get(base, 0) or (base in self.quotas and len(self.spare) < self.k):
             keys = image_keys(base, data)
             if keys:
-                self.taken[base] += 1
-                self.keys.append(keys[0])
+                self.offer_key(base, keys[0])
+
+    def offer_key(self, base: str, key: str) -> None:
+        if self.taken.get(base, 0) < self.quotas.get(base, 0):
+            self.taken[base] += 1
+            self.chosen.append(key)
+        elif base in self.quotas and len(self.spare) < self.k:
+            self.spare.append(key)
+
+    @property
+    def keys(self) -> list[str]:
+        return self.chosen + self.spare[:max(0, self.k - len(self.chosen))]

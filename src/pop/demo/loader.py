@@ -46,8 +46,8 @@ def _batch(bounds: tuple[int, int]) -> tuple[list, dict[str, list[str]]]:
     items = list(generate_range(_plan, start, stop, _world))
     wanted = quotas(_plan.images) if _plan.images else {}
     keys: dict[str, list[str]] = {}
-    for base, data in items:
-        if base in wanted and len(keys.setdefault(base, [])) < wanted[base]:
+    for base, data in items:  # up to K per base: other bases may need them to make up K (ImagePicker)
+        if base in wanted and len(keys.setdefault(base, [])) < _plan.images:
             found = image_keys(base, data)
             if found:
                 keys[base].append(found[0])
@@ -70,9 +70,7 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
         cleaned, keys = result
         for base, found in keys.items():
             for key in found:
-                if picker.taken.get(base, 0) < picker.quotas.get(base, 0):
-                    picker.taken[base] += 1
-                    picker.keys.append(key)
+                picker.offer_key(base, key)
         results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
         report.stored += sum(1 for r in results if r.status == service.CREATED)
         bar.update(len(cleaned))
