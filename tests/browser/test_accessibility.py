@@ -19,7 +19,9 @@ RECORDS = {  # one record page per base
 PAGES = {
     "accueil": "/", "resultats-liste": "/recherche?q=usine", "resultats-mosaique": "/recherche?q=usine&view=mosaic",
     "resultats-carte": "/recherche?view=map", "resultats-filtres": "/recherche?base=joconde&domaine=peinture&auteur=Corot+Jean-Baptiste+Camille",
+    "resultats-lieu": "/recherche?lieu=Hauts-de-France%2FNord%2FRoubaix",
     "experte-groupe-imbrique": NESTED_EXPERT, "musee": "/musees/M0590", "musees": "/musees", "statistiques": "/statistiques",
+    "panier-partage": "/panier?n=merimee/PA59000001&n=palissy/PM59000001",
     **{f"notice-{base}": url for base, url in RECORDS.items()},
 }
 
