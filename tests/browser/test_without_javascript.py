@@ -91,5 +91,6 @@ def test_exports_without_javascript(nojs, live_site):
     shot(page, "sans-js-export-experte")
     # a shared basket
     page.goto("/panier?n=merimee/PA59000001&n=palissy/PM59000001")
+    shot(page, "sans-js-panier-partage")
     name, refs = download_refs(page, page.locator("button:has-text('Exporter ces notices')"))
     assert refs == {"PA59000001", "PM59000001"}
