@@ -171,7 +171,14 @@ def test_place_values_link_to_the_place_facet(catalogue, client):
     # the active filter reads as a place, and the facet panel shows the level below
     page = client.get(links["59"])
     assert "Localisation : Hauts-de-France › Nord" in text_of(page)
-    assert "Hauts-de-France › Nord › Roubaix" in text_of(page)
+    panel = re.search(r'id="facette-lieu".*?</fieldset>', page.content.decode(), re.S).group(0)
+    values = [(unescape(v), checked == " checked", unescape(label), int(n)) for v, checked, label, n in re.findall(
+        r'name="lieu" value="([^"]+)"( checked)?[^>]*>\s*<label[^>]*>([^<&]+)&nbsp;<span class="pop-count">\((\d+)\)', panel)]
+    # the chosen department first, checked, counted; then its communes; then the other regions
+    assert values[0] == ("Hauts-de-France/Nord", True, "Hauts-de-France › Nord", len(in_nord))
+    communes = [v for v in values if v[0].startswith("Hauts-de-France/Nord/")]
+    assert values[1:1 + len(communes)] == communes and ("Hauts-de-France/Nord/Roubaix", False,
+                                                        "Hauts-de-France › Nord › Roubaix", 2) in communes
     # a museum's town (Muséofile: VILLE_M, DPT given by name) links the same way
     museum = _links(client.get("/notice/museo/M0590").content.decode())
     assert museum["Lille"] == "/recherche?lieu=Hauts-de-France/Nord/Lille"

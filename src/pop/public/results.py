@@ -56,7 +56,16 @@ def _pages(current: int, last: int) -> list:
     return out
 
 
-def _facet_panel(state, facets: dict) -> list[dict]:
+def _hierarchy_first(shown: list[dict], selected: list[str]) -> list[dict]:
+    """Place values: the selected paths and the places under them first (a commune chosen on a
+    record page is seen at once, with its department's other communes), then the others."""
+    def near(v):
+        return any(v["value"] == s or v["value"].startswith(s + "/") for s in selected)
+    chosen = sorted((v for v in shown if v["value"] in selected), key=lambda v: selected.index(v["value"]))
+    return chosen + [v for v in shown if near(v) and v not in chosen] + [v for v in shown if not near(v)]
+
+
+def _facet_panel(state, facets: dict, total: int | None = None) -> list[dict]:
     panel = []
     selected_all = {**state.filters, "base": list(state.bases)} if hasattr(state, "filters") else {}
     for f in FACETS:
@@ -78,10 +87,15 @@ def _facet_panel(state, facets: dict) -> list[dict]:
                 label, value = b.short_label, b.slug
             seen.add(value)
             shown.append({"value": value, "label": label, "count": count, "checked": value in selected})
-        for value in selected:  # keep a selected value visible even with no count in this result
+        for value in selected:  # keep a selected value visible even when the engine gave no count for it
             if value not in seen:
                 b = registry.find(value) if f.name == "base" else None
-                shown.append({"value": value, "label": b.short_label if b else value, "count": 0, "checked": True})
+                label = b.short_label if b else value.replace("/", " › ") if f.kind == "hierarchy" else value
+                # a lone selected place (the engine counts the level below it): its count is the total
+                count = total if f.kind == "hierarchy" and len(selected) == 1 and total is not None else 0
+                shown.append({"value": value, "label": label, "count": count, "checked": True})
+        if f.kind == "hierarchy" and selected:
+            shown = _hierarchy_first(shown, selected)
         limit = FACET_SIZE_MORE if f.name in state.more else FACET_SIZE
         panel.append({"name": f.name, "label": f.label, "values": shown, "selected": len(selected),
                       "more_url": state.url(plus=[*state.more, f.name]),
@@ -219,7 +233,7 @@ def run(state, search_path: str, *, facets: bool = True) -> dict:
         if (page * size) > MAX_OFFSET and hits and hits[-1].sort and not reverse:
             out["next_url"] = state.url(page=page + 1, apres=json.dumps(hits[-1].sort))
     if facets:
-        out["facets"] = _facet_panel(state, result.facets)
+        out["facets"] = _facet_panel(state, result.facets, result.total)
     out["views"] = [{"key": k, "label": v, "url": state.url(view=k), "current": k == state.view} for k, v in VIEWS.items()]
     out["sorts"] = [{"key": k, "label": v, "selected": k == state.sort} for k, v in SORT_LABELS.items()]
     out["sizes"] = PAGE_SIZES
