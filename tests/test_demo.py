@@ -159,13 +159,51 @@ def test_precomputed_creations_store_what_plain_writes_store(db):
     assert {(r.base, r.ref): r.data for r in Record.objects.all()} == plain
 
 
+def _stored_state():
+    records = {(r.base, r.ref): (r.data, r.producer, r.status) for r in Record.objects.all()}
+    links = sorted(Link.objects.values_list("src__base", "src__ref", "field", "position", "dst_base", "dst_ref"))
+    revisions = sorted(Revision.objects.values_list("record__base", "record__ref", "action", "channel", "actor", "changes"))
+    return records, links, revisions
+
+
+def test_fast_path_batch_stores_what_one_by_one_saves_store(db):
+    """A demo batch typed and precomputed as in a worker process (through pickling, as it travels)
+    and stored by save_many gives the same records, links and history as saving each record alone."""
+    import pickle
+
+    from django.db import transaction
+
+    from pop.catalog import service
+
+    items = list(generate(Plan.for_records(500, seed=6)))
+    with transaction.atomic():
+        for base, data in items:
+            service.save(base, data, actor="Données de démonstration", channel="demo", mode="create")
+        one_by_one = _stored_state()
+        transaction.set_rollback(True)
+    assert not Record.objects.exists()
+    prepared = pickle.loads(pickle.dumps(service.clean_items(items, as_creations=True)))
+    assert all(isinstance(c, service.Cleaned) and c.created is not None for c in prepared)
+    results = service.save_many(prepared, actor="Données de démonstration", channel="demo", mode="create")
+    assert [r.status for r in results] == [service.CREATED] * 500
+    records, links, revisions = _stored_state()
+    assert records == one_by_one[0]
+    assert links == one_by_one[1] and links
+    assert revisions == one_by_one[2] and len(revisions) == 500
+    flagged = [d for d, _p, _s in records.values() if d.get("POP_FLAGS")]
+    assert all(d["POP_FLAGS"] == sorted(set(d["POP_FLAGS"])) for d in flagged)
+
+
 def test_stale_precomputation_is_recomputed(db):
     from pop.catalog import service
 
     joconde = ("joconde", {"REF": "000PE000001", "INV": "D 1", "MUSEO": "M5031", "DOMN": ["peinture"], "STAT": ["propriété de l'État"]})
     museum = ("museo", {"REF": "M5031", "NOMOFF": "Musée des Beaux-Arts de Lyon", "VILLE_M": "Lyon",
                         "POP_COORDONNEES": {"lat": 45.767, "lon": 4.834}})
-    cleaned = service.clean_items([joconde], as_creations=True)  # the museum does not exist yet
+    import pickle
+
+    # the museum does not exist yet; the item travels as a worker's would (input as JSON bytes)
+    cleaned = pickle.loads(pickle.dumps(service.clean_items([joconde], as_creations=True)))
     service.save_many([museum], actor="test")
     service.save_many(cleaned, actor="test")
     stored = Record.objects.get(base="joconde", ref="000PE000001").data

@@ -281,40 +281,44 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
     indeed created, when the date, the museum data, the in-batch Mémoire images and the producer
     it relied on are unchanged, and recomputes otherwise: the outcome is the same either way.
     """
-    out: list = []
+    typed: list = []   # (base, data, issues) or an unknown base's item as given
     for base_name, raw in items:
         base = registry.find(base_name) if isinstance(base_name, str) else None
         if base is None:
-            out.append((base_name, raw))
+            typed.append((base_name, raw))
             continue
         data, issues = clean_input(base, raw)
-        out.append(Cleaned(base.slug, data, tuple(issues)))
+        typed.append((base, data, tuple(issues)))
     if not as_creations:
-        return out
+        return [Cleaned(t[0].slug, t[1], t[2]) if len(t) == 3 else t for t in typed]
     today = datetime.now(PARIS).strftime("%Y-%m-%d")
     ctx = ComputeContext(today=today)
-    cleaned = [c for c in out if isinstance(c, Cleaned)]
-    ctx.museums = museums({c.data.get("MUSEO") for c in cleaned if c.base == "joconde"} - {None, ""})
-    for c in cleaned:
-        if c.base == "museo" and isinstance(c.data.get("REF"), str) and c.data["REF"].strip():
-            ctx.museums[c.data["REF"].strip()] = dict(c.data)
-    _batch_memoire_images(ctx, [(c.base, c.data) for c in cleaned])
+    cleaned = [t for t in typed if len(t) == 3]
+    ctx.museums = museums({d.get("MUSEO") for b, d, _i in cleaned if b.slug == "joconde"} - {None, ""})
+    for b, d, _i in cleaned:
+        if b.slug == "museo" and isinstance(d.get("REF"), str) and d["REF"].strip():
+            ctx.museums[d["REF"].strip()] = dict(d)
+    _batch_memoire_images(ctx, [(b.slug, d) for b, d, _i in cleaned])
     final = []
-    for c in out:
-        if not isinstance(c, Cleaned) or not isinstance(c.data.get("REF", ""), str) or not c.data.get("REF", "").strip():
-            final.append(c)
+    for t in typed:
+        if len(t) != 3:
+            final.append(t)
             continue
-        base = registry.get(c.base)
-        data = dict(c.data)
-        ref = data["REF"] = data["REF"].strip()
+        base, raw, raw_issues = t
+        ref = raw.get("REF", "")
+        if not isinstance(ref, str) or not ref.strip():
+            final.append(Cleaned(base.slug, raw, raw_issues))
+            continue
+        data = dict(raw)
+        ref = data["REF"] = ref.strip()
         issues = compute(base, data, ctx, created=True)
         issues += check_record(base, data)
         if "POP_FLAGS" in base:  # as save_many sets it (the errors it may add do not count)
-            data["POP_FLAGS"] = flags([*c.issues, *issues])
-        museum = ctx.museums.get(c.data.get("MUSEO", "")) if c.base == "joconde" else None
-        image = ctx.memoire_images.get((c.base, ref), False) if base.image_fields == ("MEMOIRE",) else None
-        facts = {code: c.data[code] for code in FACT_CODES if code in c.data}
-        final.append(Cleaned(c.base, c.data, c.issues, _Created(
+            data["POP_FLAGS"] = flags([*raw_issues, *issues])
+        museum = ctx.museums.get(raw.get("MUSEO", "")) if base.slug == "joconde" else None
+        image = ctx.memoire_images.get((base.slug, ref), False) if base.image_fields == ("MEMOIRE",) else None
+        facts = {code: raw[code] for code in FACT_CODES if code in raw}
+        final.append(Cleaned(base.slug, raw, raw_issues, _Created(
             ref, facts, today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
             _link_rows(base, data), tuple(_effect_targets(base, data)))))
     return final

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import sys
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
 
 from tqdm import tqdm
@@ -33,6 +34,33 @@ class Report:
     counts: dict[str, int] = dc_field(default_factory=dict)
     images_written: int = 0
     image_target: str = ""
+
+
+# SQLite, during the load only: the WAL is copied back into the database every WAL_PAGES pages
+# (40 MB) instead of every 1,000: pages rewritten by consecutive batches (index leaves, the
+# counter) are copied once. The journal mode (WAL) and synchronous=NORMAL are left as they are:
+# after a crash the database is consistent and holds every committed batch.
+WAL_PAGES = 10_000
+
+
+@contextmanager
+def _bulk_connection():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_autocheckpoint")
+        before = cur.fetchone()[0]
+        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
+            if not connection.in_atomic_block:
+                cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def default_workers(records: int) -> int:
@@ -81,13 +109,14 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
     gc.set_threshold(200_000, 50, 100)
     try:
         if workers == 0:
-            for b in bounds:
-                store(_batch(b))
+            with _bulk_connection():
+                for b in bounds:
+                    store(_batch(b))
         else:
             from django.db import connections
 
             connections.close_all()  # never share a database connection with forked children
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers) as pool, _bulk_connection():
                 pending: deque = deque()
                 todo = iter(bounds)
                 while True:
