@@ -2,10 +2,12 @@
 Tantivy index with no platform code, in the same run, warm; plus rebuild rate and sync lag.
 
     POP_DATA_DIR=/work/benchdata/full nice -n 5 .venv/bin/python bench/search.py [--runs 30] [--rebuild] [--lag 5]
+    POP_DATA_DIR=/work/benchdata/d200k .venv/bin/python bench/search.py --doc-cost 10000   # CPU per record, by half
 
 Queries (each: p50 / p95 in ms over --runs warm runs):
   home facets        no text, every facet of the home page (unfiltered; cached by index version)
-  home facets cold   the same with the facet cache bypassed
+  home facets cold   the same with the facet caches bypassed (as after a write on a small index;
+                     from 200,000 documents the previous counts are served while they are refreshed)
   simple + facets    free text "église" + 20 hits + every facet
   simple filtered    text + base and type selected (disjunctive facet counts)
   deep keyset page   sorted by REF, a page after a search_after cursor
@@ -95,7 +97,12 @@ def main():
     ap.add_argument("--rebuild", action="store_true", help="measure a full rebuild (indexing rate) first")
     ap.add_argument("--lag", type=int, default=5, help="sync-lag samples with a live follower (0: skip)")
     ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--doc-cost", type=int, default=0, metavar="N",
+                    help="only measure, in this process, the CPU per record of documents (read + build + JSON) "
+                         "and of Tantivy (add_json + commit, 1 indexing thread) on the first N published records")
     args = ap.parse_args()
+    if args.doc_cost:
+        return doc_cost(args.doc_cost)
     out = {"records": Record.objects.filter(status="published").count()}
     print(f"records: {out['records']}")
     if args.rebuild:
@@ -176,6 +183,7 @@ def main():
 
     def home_cold():
         engine._cache.clear()
+        engine._home.clear()   # the background-refreshed unfiltered facets too
         search(SimpleQuery(size=20))
 
     cases = [
@@ -212,6 +220,38 @@ def main():
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=2, ensure_ascii=False)
+
+
+def doc_cost(n: int) -> None:
+    """CPU per record of the two halves of a rebuild, measured apart (process time includes Tantivy's
+    threads). Comparing two versions: run it with PYTHONPATH=<other checkout>/src, same records."""
+    import pathlib
+    import shutil
+    import tempfile
+
+    from pop.search.schema import LAYOUT
+    hi = list(Record.objects.filter(status="published").order_by("seq").values_list("seq", flat=True)[n - 1:n])
+    if not hi:
+        sys.exit(f"fewer than {n} published records")
+    c0 = time.process_time()
+    docs = store._build_chunk((0, hi[0]))
+    c1 = time.process_time()
+    tmp = pathlib.Path(tempfile.mkdtemp(dir=os.environ.get("TMPDIR")))
+    try:
+        index = store.open_index(tmp)
+        writer = index.writer(256_000_000, 1)
+        for d in docs:
+            writer.add_json(d)
+        writer.commit()
+        writer.wait_merging_threads()
+        c2 = time.process_time()
+        size = sum(p.stat().st_size for p in tmp.iterdir() if p.is_file())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    k = len(docs)
+    print(f"layout {LAYOUT}: {k} records, documents {(c1 - c0) / k * 1e6:.0f} µs/record, "
+          f"Tantivy {(c2 - c1) / k * 1e6:.0f} µs/record, total {(c2 - c0) / k * 1e6:.0f} µs/record, "
+          f"index {size / k:.0f} B/record, JSON {sum(map(len, docs)) / k:.0f} B/record")
 
 
 def _field_names(schema):
