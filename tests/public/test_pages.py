@@ -126,6 +126,10 @@ def test_record_page_links_linked_records_searchable_values_and_map(catalogue, c
     # values worth a search are links (author → author facet, type → type facet; places: see below)
     assert 'href="/recherche?auteur=Dupont+Jean+%28architecte%29"' in html
     assert 'href="/recherche?type=usine"' in html
+    # linked cards' thumbnails: a photo's own image, an object's image from the photo of it
+    thumbs = re.findall(r'<img src="/iiif/3/([^/"]+)/full/!400,400/0/default.jpg"[^>]*class="pop-linked__thumb"', html)
+    assert [unquote(t) for t in thumbs] == ["memoire/AP59R000000/vue.jpg", "memoire/AP59R000001/vue.jpg",
+                                            "memoire/AP59R000003/vue.jpg"]
     # geolocated: map container with coordinates, Leaflet served locally
     assert "data-minimap" in html and 'data-lat="50.' in html
     assert "/static/public/vendor/leaflet/leaflet.js" in html

@@ -10,11 +10,12 @@ monument), loaded in one query per base and turned into small cards.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from pop.catalog.models import Record
-from pop.catalog.reading import image_paths, read_records
+from pop.catalog.reading import image_paths, read_records, visible
 from pop.public import display, media
-from pop.schema import Base
+from pop.schema import Base, registry
 from pop.schema.types import T, V
 
 PER_FIELD = 24  # cards shown per link field; the rest is reached through a search
@@ -32,6 +33,26 @@ def _refs(value) -> list[str]:
 
 def link_fields(base: Base):
     return [f for f in base.public_fields if f.type is T.REF and f.links_to and f.links_to != ("import",)]
+
+
+@lru_cache(maxsize=None)
+def _card_shows_derived(slug: str) -> bool:
+    """Whether a card of this base shows a derived link field (e.g. a Palissy object's thumbnail,
+    taken from the Mémoire photos that point to it)."""
+    b = registry.get(slug)
+    shown = {*b.title_fields, *b.subtitle_fields, *b.image_fields}
+    return any(f.code in shown for f in b.derived_link_fields)
+
+
+def card_views(records: list[Record]) -> dict[tuple[str, str], dict]:
+    """Public views of linked records, as much as their cards need: the link table is read only for
+    the bases whose cards show a derived field (one query per such field and base saved otherwise)."""
+    full = [r for r in records if _card_shows_derived(r.base)]
+    views = dict(zip([(r.base, r.ref) for r in full], read_records(full, level=V.PUBLIC)))
+    for r in records:
+        if not _card_shows_derived(r.base):
+            views[(r.base, r.ref)] = visible(registry.get(r.base), r.data, V.PUBLIC)
+    return views
 
 
 def linked_groups(base: Base, view: dict) -> list[dict]:
@@ -54,8 +75,7 @@ def linked_groups(base: Base, view: dict) -> list[dict]:
     for slug, refs in by_base.items():
         for rec in Record.objects.filter(base=slug, ref__in=sorted(refs), status=Record.PUBLISHED):
             found[(slug, rec.ref)] = rec
-    records = list(found.values())
-    views = dict(zip([(r.base, r.ref) for r in records], read_records(records, level=V.PUBLIC)))
+    views = card_views(list(found.values()))
     groups = []
     for f, pairs, total in wanted:
         cards = []
