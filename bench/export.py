@@ -1,20 +1,23 @@
-"""Export benchmark: rows per second and peak memory of each format on N records, 30 columns.
+"""Export benchmark: rows per second, CPU per row and peak memory of each format on N records, 30 columns.
 
-    POP_DATA_DIR=/work/benchdata/export1m nice -n 10 .venv/bin/python bench/export.py \\
-        --rows 1000000 --runs 3 --formats csv,xlsx,ods,jsonl --out /work/benchdata/export1m/out
+    POP_DATA_DIR=/work/benchdata/full nice -n 10 .venv/bin/python bench/export.py \\
+        --rows 1000000 --runs 2 --formats csv,xlsx,ods,jsonl --out /work/benchdata/C/out
 
 Each run is a fresh process (so its peak RSS is its own) that exports the first N published
 records of the database, base after base in registry order, in REF order — the same path as
-``pop export --base`` and background exports: keyset batches read with one SQL statement,
-``read_records(..., V.PUBLIC)`` (derived links and visibility), a Layout of 30 columns (BASE, the
+``pop export --base`` and background exports (``run.write_file``): keyset batches of plain rows
+(one SQL statement), derived links where the columns need them, a Layout of 30 columns (BASE, the
 public fields most often filled in a 20,000-record sample, the record page and IIIF manifest
-links), the format's streaming writer, and an atomic file write.
+links), and past ``POP_EXPORT_PARALLEL_MIN`` rows a forked writer process (``--processes 1`` keeps
+everything in one process). CPU time is reported for each process: the reader (this process) and
+the writer (the forked child).
 
-``--writer-only`` also measures the writers alone: 20,000 views read once, replayed to N rows
-(what the formats cost without the database and the visibility filter).
+``--writer-only`` measures the writers alone (one process): 20,000 views read once, replayed to N
+rows. ``--xlsx-candidates`` compares XLSX writers on the same real rows (CPU per cell); libraries
+that are not installed are skipped.
 
-Reported: wall time, rows/s (wall), CPU seconds, rows/s (CPU), peak RSS, file size; median and
-min–max over the runs. The machine is shared: the load average is printed with the results.
+Reported: wall time, rows/s (wall), CPU µs per row of each process, peak RSS of each process, file
+size; median and min–max over the runs. The machine is shared: the load average is printed.
 """
 from __future__ import annotations
 
@@ -157,6 +160,81 @@ def child(args) -> None:
     out.unlink()
 
 
+def xlsx_candidates(args) -> None:
+    """CPU per cell of each XLSX writer on the same rows: 20,000 real rows of cells (the 30 columns),
+    replayed to ``--rows``. Libraries that are not installed are skipped (``pip install --target DIR
+    xlsxwriter pyexcelerate rustpy-xlsxwriter`` and ``PYTHONPATH=DIR`` to compare them)."""
+    import datetime as dt
+    import importlib.util
+    _setup()
+    from pop.exports.columns import Layout
+    from pop.exports.info import ExportInfo
+    from pop.exports.xlsx import render_cells
+    fields = pick_fields(FirstRows(20_000).bases)
+    sample_src = Replay(20_000)
+    layout = Layout.build(sample_src.bases, fields)
+    sample = [layout.cells(b, r, v) for b, r, v in sample_src.sample]
+    headers = layout.headers
+    n = args.rows
+
+    def rows():
+        for i in range(n):
+            yield sample[i % len(sample)]
+
+    def ours(path):
+        with open(path, "wb") as fh:
+            for chunk in render_cells(layout, rows(), ExportInfo("bench", {}, n, "XLSX")):
+                fh.write(chunk)
+
+    def xlsxwriter_(path):
+        import xlsxwriter
+        wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
+                                        "strings_to_formulas": False, "strings_to_urls": False, "tmpdir": args.out})
+        ws = wb.add_worksheet("Notices")
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        ws.write_row(0, 0, headers)
+        for r, cells in enumerate(rows(), 1):
+            for c, v in enumerate(cells):
+                t = type(v)
+                if v is None or v == "":
+                    continue
+                if t is str:
+                    ws.write_string(r, c, v)
+                elif t is dt.date:
+                    ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), date_fmt)
+                else:
+                    ws.write_number(r, c, v)
+        wb.close()
+
+    def pyexcelerate_(path):
+        from pyexcelerate import Workbook   # builds the whole sheet in memory before saving
+        wb = Workbook()
+        wb.new_sheet("Notices", data=[headers, *rows()])
+        wb.save(path)
+
+    def rustpy_(path):
+        import rustpy_xlsxwriter
+        rustpy_xlsxwriter.write_worksheet((dict(zip(headers, cells)) for cells in rows()), path,
+                                          sheet_name="Notices", datetime_format="yyyy-mm-dd")
+
+    print(f"XLSX writers on {n:,} rows × {len(headers)} columns (20,000 real rows replayed); load {os.getloadavg()[0]:.1f}")
+    print("| writer | CPU µs per cell | rows/s (CPU) | peak RSS growth MB | file MB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, module, fn in (("pop.exports.xlsx (by hand)", None, ours), ("xlsxwriter constant_memory", "xlsxwriter", xlsxwriter_),
+                             ("pyexcelerate", "pyexcelerate", pyexcelerate_), ("rustpy-xlsxwriter", "rustpy_xlsxwriter", rustpy_)):
+        if module and importlib.util.find_spec(module) is None:
+            print(f"| {name} | not installed | | | |")
+            continue
+        path = Path(args.out) / f"candidate-{name.split()[0]}.xlsx"
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        c0 = time.process_time()
+        fn(str(path))
+        cpu = time.process_time() - c0
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        print(f"| {name} | {cpu / n / len(headers) * 1e6:.2f} | {n / cpu:,.0f} | {grown:.0f} | {path.stat().st_size / 2**20:.0f} |")
+        path.unlink()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=1_000_000)
@@ -166,12 +244,16 @@ def main() -> None:
     p.add_argument("--writer-only", action="store_true")
     p.add_argument("--processes", type=int, default=2, choices=(1, 2),
                    help="2 (default): the export's own choice, a forked writer past POP_EXPORT_PARALLEL_MIN rows; 1: one process")
+    p.add_argument("--xlsx-candidates", action="store_true",
+                   help="CPU per cell of the XLSX writers (ours and the installed libraries) on the same real rows")
     p.add_argument("--child")
     p.add_argument("--fields")
     args = p.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
     if args.child:
         return child(args)
+    if args.xlsx_candidates:
+        return xlsx_candidates(args)
     _setup()
     fields = pick_fields(FirstRows(args.rows).bases)
     print(f"# {len(fields)} fields: {','.join(fields)}", flush=True)
