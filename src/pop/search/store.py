@@ -30,6 +30,8 @@ import os
 import random
 import shutil
 import time
+from collections import deque
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -231,6 +233,7 @@ def sync(batch: int = BATCH) -> int:
 
 
 PARALLEL_FROM = 20_000   # records: below this, a rebuild builds documents in-process
+AHEAD = 3                # batches built in advance per worker during a parallel rebuild
 
 
 def _seq_chunks(upto: int, batch: int):
@@ -282,7 +285,15 @@ def rebuild(batch: int = 2000, progress=None, workers: int | None = None) -> dic
             connections.close_all()  # children open their own connections
             pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_signals)
             try:
-                for docs in pool.imap(_build_chunk, chunks, chunksize=1):
+                # At most AHEAD batches per worker wait for the writer: when Tantivy is the slower
+                # half, built documents must not pile up in memory (imap's queue is unbounded).
+                todo = iter(chunks)
+                pending = deque(pool.apply_async(_build_chunk, (b,)) for b in islice(todo, workers * AHEAD))
+                while pending:
+                    docs = pending.popleft().get()
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        pending.append(pool.apply_async(_build_chunk, (nxt,)))
                     for d in docs:
                         w.writer.add_json(d)
                     count += len(docs)
