@@ -229,3 +229,14 @@ def test_libreoffice_opens_xlsx_and_ods_without_repair(client, corpus, tmp_path)
     wb = openpyxl.load_workbook(again, read_only=True)
     rows = list(wb["Notices"].iter_rows(values_only=True))
     assert len(rows) == 20 and any("Saint-Étienne « 3 » à Nîmes" in str(c) for r in rows for c in r)
+
+
+def test_rows_of_a_layout_with_only_links_and_empty_values(client, corpus, tmp_path):
+    """Asking only for the record link gives rows of that link (and the manifest column); empty
+    lists and strings in a view come out as empty cells, never as « [] »."""
+    _, content = export(client, "csv", text="église", fields="LIEN_NOTICE", **{"bases[0]": "merimee"})
+    codes, rows, _ = read_csv(content)
+    assert codes == ["LIEN_NOTICE", "MANIFESTE_IIIF"] and len(rows) == 10
+    assert all(r["LIEN_NOTICE"].startswith("https://pop.test/") for r in rows)
+    layout = Layout.build(["merimee"], "REF,DENO,TICO")
+    assert layout.cells("merimee", "PA1", {"REF": "PA1", "DENO": [], "TICO": ""})[:3] == ["PA1", None, ""]

@@ -342,7 +342,7 @@ class Layout:
                 env[f"c{i}"] = conv
                 exprs.append(f"(None if _empty(v := get({code!r})) else c{i}(v))")
         src = ("def row(ref, view):\n    get = view.get\n"
-               f"    return [{', '.join(exprs)}, *_links(ref, view)]\n")
+               f"    return [{', '.join([*exprs, '*_links(ref, view)'])}]\n")
         exec(compile(src, f"<export row {base_slug}>", "exec"), env)   # noqa: S102 - code built above from registry codes (repr'd)
         return env["row"]
 
