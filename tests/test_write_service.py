@@ -288,3 +288,33 @@ def test_restore_to_a_deletion_and_user_actors(db, django_user_model):
     assert [v.action for v in revs] == ["create", "delete", "restore", "delete"]
     assert {(v.actor, v.user_id) for v in revs} == {("Jeanne Martin", user.pk)}
     assert (revs[-1].channel, revs[-1].channel_ref) == ("restore", str(deletion.seq))
+
+
+@pytest.mark.parametrize("precomputed", [False, True])
+def test_create_mode_finds_existing_refs_and_tombstones_without_looking_them_up_first(db, precomputed):
+    """mode="create" lets the unique index find an existing REF: the outcome is the full path's
+    (an existing record rejects the whole batch, a tombstone is restored, no seq is lost)."""
+    service.save("merimee", {"REF": "PA00000011", "TICO": "Moulin"}, actor="test")
+    service.save("merimee", {"REF": "PA00000012", "TICO": "Lavoir"}, actor="test")
+    service.delete("merimee", "PA00000012", actor="test")
+
+    def batch(*items):
+        return service.clean_items(items, as_creations=True) if precomputed else list(items)
+
+    seq = service.current_seq()
+    with pytest.raises(service.WriteRejected) as exc:
+        service.save_many(batch(("merimee", {"REF": "PA00000013", "TICO": "Four"}),
+                                ("merimee", {"REF": "PA00000011", "TICO": "Autre moulin"})), actor="test", mode="create")
+    assert [(i.code, i.field) for i in exc.value.errors] == [("REF_EXISTS", "REF")]
+    assert [r.status for r in exc.value.results] == ["created", "updated"]
+    assert not Record.objects.filter(ref="PA00000013").exists()
+    assert rec("merimee", "PA00000011").data["TICO"] == "Moulin"
+    assert service.current_seq() == seq
+
+    results = service.save_many(batch(("merimee", {"REF": "PA00000013", "TICO": "Four"}),
+                                      ("merimee", {"REF": "PA00000012", "TICO": "Lavoir"})), actor="test", mode="create")
+    assert [r.status for r in results] == ["created", "restored"]
+    assert [r.seq for r in results] == [seq + 1, seq + 2] and service.current_seq() == seq + 2
+    assert rec("merimee", "PA00000012").status == "published"
+    assert [v.action for v in rec("merimee", "PA00000012").revisions.order_by("seq")] == ["create", "delete", "restore"]
+    assert [v.action for v in rec("merimee", "PA00000013").revisions.all()] == ["create"]

@@ -48,8 +48,9 @@ def insert(table: str, columns: Sequence[str], rows: list[tuple], json_columns: 
     one = _placeholders(columns, json_columns)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            # COPY: rows are streamed and escaped by psycopg (C), no SQL text to build per row
-            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            # COPY: rows are streamed and escaped by psycopg (C), no SQL text to build per row;
+            # its errors are raised as Django's (IntegrityError…), as the cursor's own would be
+            with connection.wrap_database_errors, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -32,6 +32,10 @@ INPUT_FIELDS = ("IDPROD", "EMET")
 
 _lock = threading.Lock()
 _table: dict[str, tuple[list[tuple[str, str]], str | None]] | None = None
+# producer_for's answers by (base, REF's first _prefix_len characters, Mémoire's two IDPROD/EMET
+# tests): nothing else is read, so the memo gives what the rules give (emptied by reload()).
+_memo: dict[tuple, str] = {}
+_prefix_len = 0
 
 
 def _load() -> dict[str, tuple[list[tuple[str, str]], str | None]]:
@@ -57,21 +61,36 @@ def reload() -> None:
     global _table
     with _lock:
         _table = None
+        _memo.clear()
 
 
 def producer_for(base: str, ref: str, data: dict | None = None) -> str:
-    global _table
+    global _table, _prefix_len
     if _table is None:
         with _lock:
             if _table is None:
+                _memo.clear()
                 _table = _load()
+                _prefix_len = max((len(p) for prefixes, _d in _table.values() for p, _l in prefixes), default=0)
     data = data or {}
     if base == "memoire":
         idprod = str(data.get("IDPROD") or "")
         emet = str(data.get("EMET") or "")
-        if ref.startswith("AP") and idprod.startswith("Service départemental"):
+        key = (base, ref[:_prefix_len], ref.startswith("AP") and idprod.startswith("Service départemental"),
+               idprod.startswith("SAP") or emet.startswith("SAP"))
+    else:
+        key = (base, ref[:_prefix_len])
+    label = _memo.get(key)
+    if label is None:
+        label = _memo[key] = _rules(base, ref, key)
+    return label
+
+
+def _rules(base: str, ref: str, key: tuple) -> str:
+    if base == "memoire":
+        if key[2]:
             return "UDAP"
-        if idprod.startswith("SAP") or emet.startswith("SAP"):
+        if key[3]:
             return "MPP"
     prefixes, default = _table.get(base, ([], None))
     for prefix, label in prefixes:  # longest first

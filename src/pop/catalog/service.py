@@ -17,8 +17,10 @@ from datetime import datetime
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+import pickle
+
 import orjson
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pop.catalog import bulksql
@@ -45,7 +47,7 @@ class ItemResult:
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.level == ERROR]
+        return [i for i in self.issues if i.level == ERROR] if self.issues else []
 
     @property
     def warnings(self) -> list[Issue]:
@@ -133,17 +135,28 @@ def save_many(items: Iterable, *, actor=None, channel: str = "manual", channel_r
     ``items`` are (base, data) pairs or ``Cleaned`` items from ``clean_items``.
     """
     act = _actor(actor, channel, channel_ref)
-    plan = _Plan(list(items), mode)
-    plan.prepare()
-    if any(r.errors for r in plan.results):
+    items = list(items)
+    # mode="create": REFs are not looked up first; the unique index (base, ref) rejects one that
+    # exists (tombstones included), and then the batch is planned again with the look-ups.
+    optimistic = mode == "create" and not dry_run
+    while True:
+        plan = _Plan(items, mode, optimistic=optimistic)
+        plan.prepare()
+        if any(r.errors for r in plan.results):
+            if dry_run:
+                return plan.results
+            raise WriteRejected(plan.results)
         if dry_run:
             return plan.results
-        raise WriteRejected(plan.results)
-    if dry_run:
+        try:
+            with transaction.atomic():
+                plan.write(act)
+        except IntegrityError:
+            if not optimistic:
+                raise
+            optimistic = False  # rolled back (seq numbers too): the full path decides
+            continue
         return plan.results
-    with transaction.atomic():
-        plan.write(act)
-    return plan.results
 
 
 def delete(base: str, ref: str, *, actor=None, channel: str = "manual", channel_ref: str = "") -> ItemResult:
@@ -222,19 +235,51 @@ class Cleaned:
         # Sent by the thousand: the typed input travels as JSON bytes (several times cheaper to
         # pickle and unpickle than a dict) whenever JSON gives the very same dict back (no None,
         # NaN or infinity, which JSON would turn into null).
+        packed = self._wire_input()
+        if packed is None:
+            return (Cleaned, (self.base, self._data, self.issues, self.created))
+        return (_unpack_cleaned, (self.base, packed, self.issues, self.created))
+
+    def _wire_input(self) -> bytes | None:
+        """The typed input as JSON bytes, or None when JSON would not give the very same dict back."""
         if self._packed is not None:
-            return (_unpack_cleaned, (self.base, self._packed, self.issues, self.created))
+            return self._packed
         try:
             packed = orjson.dumps(self._data)
         except TypeError:
-            packed = None
-        if packed is None or b"null" in packed:
-            return (Cleaned, (self.base, self._data, self.issues, self.created))
-        return (_unpack_cleaned, (self.base, packed, self.issues, self.created))
+            return None
+        return None if b"null" in packed else packed
 
 
 def _unpack_cleaned(base: str, packed: bytes, issues: tuple, created) -> Cleaned:
     return Cleaned(base, None, issues, created, packed=packed)
+
+
+def pack_items(items: list) -> bytes:
+    """``clean_items``' result as one message for another process (``unpack_items`` gives it back):
+    a single pickle of plain tuples, so that no Python code runs per item while pickling."""
+    rows = []
+    for c in items:
+        if type(c) is not Cleaned:
+            rows.append((None, c))  # an unknown base's item, as given
+            continue
+        packed = c._wire_input()
+        pre = c.created
+        rows.append((c.base, c._data if packed is None else packed, c.issues, None if pre is None else (
+            pre.ref, pre.facts, pre.today, pre.museum, pre.memoire_image, pre.producer, pre.json, pre.issues, pre.links, pre.effects)))
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_items(message: bytes) -> list:
+    out = []
+    for row in pickle.loads(message):
+        if row[0] is None:
+            out.append(row[1])
+            continue
+        base, data, issues, pre = row
+        created = None if pre is None else _Created(*pre)
+        out.append(Cleaned(base, None, issues, created, packed=data) if type(data) is bytes else Cleaned(base, data, issues, created))
+    return out
 
 
 # Input values the batch plan reads from every item besides its REF: the museum of a Joconde
@@ -242,7 +287,7 @@ def _unpack_cleaned(base: str, packed: bytes, issues: tuple, created) -> Cleaned
 FACT_CODES = ("MUSEO", "IMG", "LBASE", *PRODUCER_INPUTS)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Created:
     """What compute + check_record gave for the item as a creation, with the inputs they read
     beyond the item itself; ``save_many`` reuses it only when those inputs are still the same.
@@ -368,9 +413,10 @@ class _Item:
 
 
 class _Plan:
-    def __init__(self, items: list[tuple[str, dict]], mode: str):
+    def __init__(self, items: list[tuple[str, dict]], mode: str, *, optimistic: bool = False):
         self.raw = items
         self.mode = mode
+        self.optimistic = optimistic  # plan every item as a creation (see save_many)
         self.items: list[_Item] = []
         self.results: list[ItemResult] = []
         self.today = datetime.now(PARIS).strftime("%Y-%m-%d")
@@ -378,10 +424,14 @@ class _Plan:
     # ---- validation and computing (no writes)
     def prepare(self) -> None:
         seen: set[tuple[str, str]] = set()
+        bases: dict[str, Base] = {}
         for entry in self.raw:
             created = None
             if isinstance(entry, Cleaned) and entry.created is not None:  # its input is read only if needed
-                base, issues, created = registry.get(entry.base), list(entry.issues), entry.created
+                base = bases.get(entry.base)
+                if base is None:
+                    base = bases[entry.base] = registry.get(entry.base)
+                issues, created = list(entry.issues), entry.created
                 ref = created.ref
                 res = ItemResult(base.slug, ref, CREATED, issues)
                 if (base.slug, ref) in seen:
@@ -445,6 +495,8 @@ class _Plan:
         self._check_links(batch_refs)
 
     def _load_existing(self) -> None:
+        if self.optimistic:
+            return
         by_base: dict[str, list[_Item]] = defaultdict(list)
         for it in self.items:
             if it.ref:
@@ -562,10 +614,7 @@ class _Plan:
             ids = [it.result.record_id for it in updates]
             for i in range(0, len(ids), bulksql.READ_CHUNK):
                 Link.objects.filter(src_id__in=ids[i:i + bulksql.READ_CHUNK]).delete()
-        links = []
-        for it in todo:
-            rid = it.result.record_id
-            links += [(rid, *row) for row in (it.pre.links if it.pre else _link_rows(it.base, it.data))]
+        links = [(it.result.record_id, *row) for it in todo for row in (it.pre.links if it.pre else _link_rows(it.base, it.data))]
         bulksql.insert("pop_link", ("src_id", "field", "position", "dst_base", "dst_ref"), links)
 
         revisions = []
