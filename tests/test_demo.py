@@ -166,9 +166,11 @@ def _stored_state():
     return records, links, revisions
 
 
-def test_fast_path_batch_stores_what_one_by_one_saves_store(db):
-    """A demo batch typed and precomputed as in a worker process (through pickling, as it travels)
-    and stored by save_many gives the same records, links and history as saving each record alone."""
+@pytest.mark.parametrize("transport", ["pickle", "message"])
+def test_fast_path_batch_stores_what_one_by_one_saves_store(db, transport):
+    """A demo batch typed and precomputed as in a worker process (through pickling, or as the one
+    message pop demo's workers send) and stored by save_many gives the same records, links and
+    history as saving each record alone."""
     import pickle
 
     from django.db import transaction
@@ -182,7 +184,11 @@ def test_fast_path_batch_stores_what_one_by_one_saves_store(db):
         one_by_one = _stored_state()
         transaction.set_rollback(True)
     assert not Record.objects.exists()
-    prepared = pickle.loads(pickle.dumps(service.clean_items(items, as_creations=True)))
+    cleaned = service.clean_items(items, as_creations=True)
+    if transport == "pickle":
+        prepared = pickle.loads(pickle.dumps(cleaned))
+    else:
+        prepared = service.unpack_items(service.pack_items(cleaned))
     assert all(isinstance(c, service.Cleaned) and c.created is not None for c in prepared)
     results = service.save_many(prepared, actor="Données de démonstration", channel="demo", mode="create")
     assert [r.status for r in results] == [service.CREATED] * 500

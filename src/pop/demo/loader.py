@@ -67,9 +67,10 @@ def default_workers(records: int) -> int:
     return 0 if records < 20_000 else max(1, min(2, (os.cpu_count() or 1)))
 
 
-def _batch(bounds: tuple[int, int]) -> tuple[list, dict[str, list[str]]]:
-    """Generates records start..stop-1 and types them; also returns the image keys of the batch
-    (first key of each record, per base, at most each base's quota)."""
+def _batch(bounds: tuple[int, int], packed: bool = True) -> tuple[list | bytes, dict[str, list[str]]]:
+    """Generates records start..stop-1 and types them (as one message for the writing process,
+    see ``service.pack_items``, unless ``packed`` is false); also returns the image keys of the
+    batch (first key of each record, per base, at most each base's quota)."""
     start, stop = bounds
     items = list(generate_range(_plan, start, stop, _world))
     wanted = quotas(_plan.images) if _plan.images else {}
@@ -79,7 +80,8 @@ def _batch(bounds: tuple[int, int]) -> tuple[list, dict[str, list[str]]]:
             found = image_keys(base, data)
             if found:
                 keys[base].append(found[0])
-    return service.clean_items(items, as_creations=True), keys
+    cleaned = service.clean_items(items, as_creations=True)
+    return (service.pack_items(cleaned) if packed else cleaned), keys
 
 
 def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, progress: bool = True, stream=None,
@@ -96,6 +98,8 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
 
     def store(result) -> None:
         cleaned, keys = result
+        if isinstance(cleaned, bytes):
+            cleaned = service.unpack_items(cleaned)
         for base, found in keys.items():
             for key in found:
                 picker.offer_key(base, key)
@@ -111,7 +115,7 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
         if workers == 0:
             with _bulk_connection():
                 for b in bounds:
-                    store(_batch(b))
+                    store(_batch(b, packed=False))
         else:
             from django.db import connections
 
