@@ -110,6 +110,18 @@ class FirstRows:
                 yield batch
 
 
+    def text_batches(self, cells):
+        """CSV rows computed by the database (``--sql-cells``)."""
+        left = self.limit
+        for slug in self.bases:
+            for batch in cells.base_batches(slug):
+                if len(batch) >= left:
+                    yield batch[:left]
+                    return
+                left -= len(batch)
+                yield batch
+
+
 class Replay(FirstRows):
     """Source: 20,000 views read once, replayed until ``limit`` rows (writers alone)."""
 
@@ -144,8 +156,9 @@ def child(args) -> None:
     layout = Layout.build(source.bases, fields)
     out = Path(args.out) / f"bench.{fmt.extension}"
     info = ExportInfo(source.description, source.spec(), source.total, fmt.label)
+    from django.conf import settings
+    settings.POP_EXPORT_SQL_CELLS = args.sql_cells
     if args.processes == 1 or args.writer_only:
-        from django.conf import settings
         settings.POP_EXPORT_PARALLEL_MIN = 0          # reading and writing in this process
     t0, c0, k0 = time.perf_counter(), time.process_time(), os.times()
     n = run.write_file(fmt, source, layout, info, out)
@@ -244,6 +257,8 @@ def main() -> None:
     p.add_argument("--writer-only", action="store_true")
     p.add_argument("--processes", type=int, default=2, choices=(1, 2),
                    help="2 (default): the export's own choice, a forked writer past POP_EXPORT_PARALLEL_MIN rows; 1: one process")
+    p.add_argument("--sql-cells", action="store_true",
+                   help="CSV: cells computed by SQLite (pop.exports.sqlcells), written by this process")
     p.add_argument("--xlsx-candidates", action="store_true",
                    help="CPU per cell of the XLSX writers (ours and the installed libraries) on the same real rows")
     p.add_argument("--child")
@@ -261,7 +276,8 @@ def main() -> None:
     for fmt in args.formats.split(","):
         for i in range(args.runs):
             cmd = [sys.executable, __file__, "--child", fmt, "--rows", str(args.rows), "--out", args.out,
-                   "--fields", ",".join(fields), "--processes", str(args.processes)] + (["--writer-only"] if args.writer_only else [])
+                   "--fields", ",".join(fields), "--processes", str(args.processes)] + (["--writer-only"] if args.writer_only else []) + (
+                       ["--sql-cells"] if args.sql_cells else [])
             line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
             r = json.loads(line)
             results.setdefault(fmt, []).append(r)

@@ -5,8 +5,8 @@
         ...
 
 The columns come from the layout's plan (``Layout.cell_sources``: public fields only, so a
-restricted field is never selected). SQLite (3.38+: ``json_type`` / ``json_extract`` /
-``json_each``) writes each cell the way ``Layout.text_cells`` does — a string as it is, a list of
+restricted field is never selected). The database (SQLite 3.38+ or PostgreSQL, one dialect
+class each) writes each cell the way ``Layout.text_cells`` does — a string as it is, a list of
 strings joined with `` ; `` (``group_concat``), a position's latitude / longitude as numbers, the
 record page link, the IIIF manifest link when the record has an image — and Python only hands the
 tuples to the ``csv`` writer.
@@ -16,7 +16,7 @@ it reproduces exactly (text, null, lists of text; a REF that needs no URL escapi
 ``MEMOIRE`` entries). A row that is not, or that has derived links (REFO, MEMOIRE… read from the
 link table, merged by ``reading``), is built by the Python path (``source.views_from_raw`` +
 ``Layout.text_cells``) from its stored record: the row is the same either way (tests compare the
-two paths byte for byte). PostgreSQL stays on the Python path.
+two paths byte for byte).
 """
 from __future__ import annotations
 
@@ -32,7 +32,97 @@ from pop.exports.columns import Layout
 from pop.schema import registry
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]+$")   # codes written inside SQL literals and JSON paths
-_UNSAFE_REF = "*[^A-Za-z0-9_.~-]*"   # GLOB: a REF holding any character the link would escape
+
+
+class SQLite:
+    """SQLite 3.38+ (``json_type`` / ``json_extract`` / ``json_each`` / ``->``). The parsed record is
+    cached between the JSON calls of one row; each ``json_each`` parses its argument again, so lists
+    are read through ``->`` (the list's own JSON text, short) rather than from the whole record."""
+
+    @staticmethod
+    def path(code: str, sub: str | None = None) -> str:
+        return f"'$.\"{code}\"" + (f".\"{sub}\"'" if sub else "'")
+
+    def text(self, c):
+        return f"json_extract(r.data, {self.path(c)})"
+
+    def joined(self, c):   # a list's items (or a lone string) joined with " ; "
+        return f"(SELECT group_concat(e.value, ' ; ') FROM json_each(r.data -> {self.path(c)}) e)"
+
+    def number(self, c, sub):
+        p = self.path(c, sub)
+        return f"CASE WHEN json_type(r.data, {p}) IN ('integer', 'real') THEN json_extract(r.data, {p}) END"
+
+    def has_item(self, c):  # a non-empty string, alone or in the list
+        return f"EXISTS (SELECT 1 FROM json_each(r.data -> {self.path(c)}) e WHERE e.value != '')"
+
+    def ok_text(self, c):
+        return f"coalesce(json_type(r.data, {self.path(c)}), 'null') IN ('text', 'null')"
+
+    def ok_list(self, c):
+        return (f"coalesce(json_type(r.data, {self.path(c)}), 'null') IN ('text', 'null', 'array') AND NOT EXISTS "
+                f"(SELECT 1 FROM json_each(r.data -> {self.path(c)}) k WHERE k.type NOT IN ('text', 'null'))")
+
+    def ok_number(self, c, sub):   # SQLite's REAL is the double orjson reads: every number is exact
+        return None
+
+    def ok_ref(self):   # no character the link would escape
+        return "r.ref NOT GLOB '*[^A-Za-z0-9_.~-]*'"
+
+    def ok_absent(self, c):
+        return f"coalesce(json_type(r.data, {self.path(c)}), 'null') = 'null'"
+
+
+class Postgres:
+    """PostgreSQL (jsonb ``->`` / ``->>``, ``jsonb_array_elements_text``, ``string_agg``). The work
+    runs in the database server's process, beside the one writing the file."""
+
+    @staticmethod
+    def v(c, sub=None):
+        return f"(r.data -> '{c}')" + (f" -> '{sub}'" if sub else "")
+
+    def text(self, c):
+        return f"(r.data ->> '{c}')"
+
+    def _items(self, c):
+        v = self.v(c)
+        return f"jsonb_array_elements_text(CASE jsonb_typeof({v}) WHEN 'array' THEN {v} ELSE jsonb_build_array({v}) END)"
+
+    def joined(self, c):
+        return (f"CASE jsonb_typeof({self.v(c)}) WHEN 'array' THEN (SELECT string_agg(e.x, ' ; ' ORDER BY e.n) "
+                f"FROM {self._items(c)} WITH ORDINALITY e(x, n)) ELSE {self.text(c)} END")
+
+    def number(self, c, sub):
+        # jsonb keeps the number's digits: an integer as written, else the double's shortest text
+        # (the same digits as Python's repr in the range ok_number lets through)
+        v = self.v(c, sub)
+        return (f"CASE WHEN jsonb_typeof({v}) = 'number' THEN CASE WHEN ({v})::text ~ '^-?[0-9]+$' "
+                f"THEN ({v})::text ELSE (({v})::text::float8)::text END END")
+
+    def has_item(self, c):
+        return f"EXISTS (SELECT 1 FROM {self._items(c)} e WHERE e <> '')"
+
+    def ok_text(self, c):
+        return f"coalesce(jsonb_typeof({self.v(c)}), 'null') IN ('string', 'null')"
+
+    def ok_list(self, c):
+        v = self.v(c)
+        return (f"coalesce(jsonb_typeof({v}), 'null') IN ('string', 'null', 'array') AND NOT EXISTS "
+                f"(SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof({v}) WHEN 'array' THEN {v} ELSE '[]'::jsonb END) k "
+                f"WHERE jsonb_typeof(k) NOT IN ('string', 'null'))")
+
+    def ok_number(self, c, sub):
+        # integers of up to 15 digits; other numbers between 1e-4 and 1e15 whose double is not a whole
+        # number (Python writes 4.0 where PostgreSQL writes 4, and they switch to exponents elsewhere)
+        v = self.v(c, sub)
+        return (f"coalesce(jsonb_typeof({v}) <> 'number', true) OR ({v})::text ~ '^-?[0-9]{{1,15}}$' OR "
+                f"(abs(({v})::text::float8) BETWEEN 1e-4 AND 1e15 AND ({v})::text::float8 <> trunc(({v})::text::float8))")
+
+    def ok_ref(self):
+        return "r.ref ~ '^[A-Za-z0-9_.~-]+$'"
+
+    def ok_absent(self, c):
+        return f"coalesce(jsonb_typeof({self.v(c)}), 'null') = 'null'"
 
 
 def enabled() -> bool:
@@ -43,19 +133,17 @@ def enabled() -> bool:
     value = getattr(settings, "POP_EXPORT_SQL_CELLS", None)
     if value is None:
         value = os.environ.get("POP_EXPORT_SQL_CELLS", "") not in ("", "0")
-    return bool(value) and supported()
+    return bool(value) and dialect() is not None
 
 
-def supported() -> bool:
-    """Whether this database runs the SQL path (SQLite with JSON functions)."""
-    if connection.vendor != "sqlite":
-        return False
-    import sqlite3
-    return sqlite3.sqlite_version_info >= (3, 38, 0)
-
-
-def _path(code: str, sub: str | None = None) -> str:
-    return f"'$.\"{code}\"" + (f".\"{sub}\"'" if sub else "'")
+def dialect():
+    """The SQL dialect of this database, or None when it cannot compute the cells."""
+    if connection.vendor == "postgresql":
+        return Postgres()
+    if connection.vendor == "sqlite":
+        import sqlite3
+        return SQLite() if sqlite3.sqlite_version_info >= (3, 38, 0) else None
+    return None
 
 
 class SqlCells:
@@ -63,6 +151,7 @@ class SqlCells:
 
     def __init__(self, layout: Layout):
         self.layout = layout
+        self.sql = dialect()
         self._sql: dict[str, tuple[str, list] | None] = {}
         self.sql_rows = self.python_rows = 0   # rows written by the database / rebuilt by Python
 
@@ -74,13 +163,13 @@ class SqlCells:
         """(SELECT list, its parameters) for a base, or None when a code cannot be a JSON path."""
         if slug in self._sql:
             return self._sql[slug]
-        base = registry.get(slug)
-        exprs, params = [], []
+        base, d = registry.get(slug), self.sql
+        exprs, params, ok = [], [], [d.ok_ref()]
         single: list[str] = []     # codes whose stored value must be text or null
         lists: list[str] = []      # codes whose stored value must be text, null or a list of texts
         for kind, value, sub in self.layout.cell_sources(slug):
             if kind == "const":
-                exprs.append("%s")
+                exprs.append("CAST(%s AS TEXT)")
                 params.append(value)
             elif kind == "none":
                 exprs.append("NULL")
@@ -88,45 +177,38 @@ class SqlCells:
                 self._sql[slug] = None
                 return None
             elif kind == "text":
-                p = _path(value)
                 f = base.field(value)
                 if f is not None and f.multi:    # a list (or a lone string): its items joined
-                    exprs.append(f"(SELECT group_concat(e.value, ' ; ') FROM json_each(r.data -> {p}) e)")
+                    exprs.append(d.joined(value))
                     lists.append(value)
                 else:
-                    exprs.append(f"json_extract(r.data, {p})")
+                    exprs.append(d.text(value))
                     single.append(value)
             else:   # "number": a position's sub-field, a number or nothing
-                p = _path(value, sub)
-                exprs.append(f"CASE WHEN json_type(r.data, {p}) IN ('integer', 'real') "
-                             f"THEN json_extract(r.data, {p}) END")
-        public = src.public_codes(slug)
-        image = [c for c in base.image_fields if c in public]
+                exprs.append(d.number(value, sub))
+                check = d.ok_number(value, sub)
+                if check:
+                    ok.append(check)
+        image = [c for c in base.image_fields if c in src.public_codes(slug)]
         if any(not _CODE.match(c) for c in image):
             self._sql[slug] = None
             return None
         plain_images = [c for c in image if c != "MEMOIRE"]
         lists += plain_images
         page, manifest = self.layout.link_parts(slug)
-        exprs.append("%s || r.ref || %s")
+        exprs.append("CAST(%s AS TEXT) || r.ref || CAST(%s AS TEXT)")
         params += list(page)
         if image:
-            has = " OR ".join(f"EXISTS (SELECT 1 FROM json_each(r.data -> {_path(c)}) e WHERE e.value != '')"
-                              for c in plain_images) or "0"
-            exprs.append(f"CASE WHEN {has} THEN %s || r.ref || %s ELSE '' END")
+            has = " OR ".join(d.has_item(c) for c in plain_images) or "1 = 0"
+            exprs.append(f"CASE WHEN {has} THEN CAST(%s AS TEXT) || r.ref || CAST(%s AS TEXT) ELSE '' END")
             params += list(manifest)
         else:
             exprs.append("''")
-        ok = [f"r.ref NOT GLOB '{_UNSAFE_REF}'"]
-        single, lists = sorted(set(single)), sorted(set(lists))
-        # one look-up per code (SQLite caches the parsed record between the calls of a row; one
-        # json_each over the whole record costs more)
-        ok += [f"coalesce(json_type(r.data, {_path(c)}), 'null') IN ('text', 'null')" for c in single]
-        ok += [f"coalesce(json_type(r.data, {_path(c)}), 'null') IN ('text', 'null', 'array') AND NOT EXISTS "
-               f"(SELECT 1 FROM json_each(r.data -> {_path(c)}) k WHERE k.type NOT IN ('text', 'null'))" for c in lists]
-        if "MEMOIRE" in image:
-            ok.append(f"coalesce(json_type(r.data, {_path('MEMOIRE')}), 'null') = 'null'")
-        sql = f"r.id, r.ref, ({' AND '.join(ok)}), " + ", ".join(exprs)
+        ok += [d.ok_text(c) for c in sorted(set(single))]
+        ok += [d.ok_list(c) for c in sorted(set(lists))]
+        if "MEMOIRE" in image:   # own entries are objects: the Python path reads their URLs
+            ok.append(d.ok_absent("MEMOIRE"))
+        sql = f"r.id, r.ref, ({' AND '.join(f'({c})' for c in ok)}), " + ", ".join(exprs)
         self._sql[slug] = (sql, params)
         return self._sql[slug]
 
