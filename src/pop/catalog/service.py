@@ -266,7 +266,7 @@ def pack_items(items: list) -> bytes:
         packed = c._wire_input()
         pre = c.created
         rows.append((c.base, c._data if packed is None else packed, c.issues, None if pre is None else (
-            pre.ref, pre.facts, pre.today, pre.museum, pre.memoire_image, pre.producer, pre.json, pre.issues, pre.links, pre.effects)))
+            pre.ref, pre.facts, pre.today, pre.museum, pre.memoire_image, pre.producer, pre.json, pre.issues, pre.links, pre.effects, pre.illustrates)))
     return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -306,6 +306,7 @@ class _Created:
     issues: tuple
     links: tuple = ()            # (field, position, target base, target REF) per link value
     effects: tuple = ()          # (base, REF) of the link targets that show something derived from it
+    illustrates: tuple = ()      # (base, REF) of the link targets it gives an image to (see _illustrated)
 
     @property
     def data(self) -> dict:
@@ -313,7 +314,7 @@ class _Created:
 
     def __reduce__(self):  # a plain constructor call: cheaper than a dataclass's state dict
         return (_Created, (self.ref, self.facts, self.today, self.museum, self.memoire_image, self.producer, self.json, self.issues,
-                           self.links, self.effects))
+                           self.links, self.effects, self.illustrates))
 
 
 def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False) -> list:
@@ -365,7 +366,7 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
         facts = {code: raw[code] for code in FACT_CODES if code in raw}
         final.append(Cleaned(base.slug, raw, raw_issues, _Created(
             ref, facts, today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
-            _link_rows(base, data), tuple(_effect_targets(base, data)))))
+            _link_rows(base, data), tuple(_effect_targets(base, data)), _illustrated(base, data))))
     return final
 
 
@@ -630,7 +631,8 @@ class _Plan:
         bulksql.insert("pop_revision", ("record_id", "seq", "action", "at", "user_id", "actor", "channel", "channel_ref", "changes"),
                        revisions, json_columns=("changes",))
         new_targets = _effect_targets_of_data(todo)
-        _touch(old_targets | new_targets, exclude={(it.base.slug, it.ref) for it in todo})
+        illustrated = {t for it in todo for t in (it.pre.illustrates if it.pre else _illustrated(it.base, it.data))}
+        _touch(old_targets | new_targets, exclude={(it.base.slug, it.ref) for it in todo}, illustrated=illustrated)
 
 
 # --------------------------------------------------------------------------------------------
@@ -792,9 +794,21 @@ def _effect_link_fields(base: Base) -> tuple[Field, ...]:
     return out
 
 
-def _touch(targets: set[tuple[str, str]], exclude: set[tuple[str, str]]) -> None:
+def _illustrated(base: Base, data: dict) -> tuple:
+    """(base, REF) of the records a stored Mémoire record with an image shows its image on: what
+    ``memoire_images`` finds through its LBASE links once it is stored (same values, same target bases)."""
+    if base.slug != "memoire" or data.get("CONTIENT_IMAGE") != "oui":
+        return ()
+    lbase = base.field("LBASE")
+    return tuple((_resolve_base(lbase, v), v) for v in _values(data.get("LBASE")))
+
+
+def _touch(targets: set[tuple[str, str]], exclude: set[tuple[str, str]], illustrated: set[tuple[str, str]] = frozenset()) -> None:
     """Recompute the computed fields of records whose derived view changed and give them a new seq,
-    so that every follower (index, OAI, dumps) picks the change up. No revision: their own data did not change."""
+    so that every follower (index, OAI, dumps) picks the change up. No revision: their own data did not change.
+
+    ``illustrated``: records known to be illustrated by a Mémoire photo just written in this
+    transaction (``memoire_images`` is asked only about the others)."""
     targets = targets - exclude
     if not targets:
         return
@@ -810,7 +824,9 @@ def _touch(targets: set[tuple[str, str]], exclude: set[tuple[str, str]]) -> None
     recs = [(rid, base, ref, bulksql.loads(data)) for rid, base, ref, data in rows]
     ctx = ComputeContext(today=datetime.now(PARIS).strftime("%Y-%m-%d"))
     ctx.museums = museums({d.get("MUSEO") for _i, b, _r, d in recs if b == "joconde"} - {None, ""})
-    ctx.memoire_images = memoire_images([(b, r) for _i, b, r, _d in recs if registry.get(b).image_fields == ("MEMOIRE",)])
+    ctx.memoire_images = memoire_images([(b, r) for _i, b, r, _d in recs
+                                         if (b, r) not in illustrated and registry.get(b).image_fields == ("MEMOIRE",)])
+    ctx.memoire_images.update(dict.fromkeys(illustrated, True))
     first = allocate_seq(len(recs))
     ts = bulksql.db_datetime(timezone.now())
     changed = []
