@@ -144,6 +144,18 @@ class Replay(FirstRows):
                     return
 
 
+def _db_server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL server process (same machine), 0 on SQLite."""
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(args) -> None:
     _setup()
     from pop.exports import run
@@ -160,15 +172,17 @@ def child(args) -> None:
     settings.POP_EXPORT_SQL_CELLS = args.sql_cells
     if args.processes == 1 or args.writer_only:
         settings.POP_EXPORT_PARALLEL_MIN = 0          # reading and writing in this process
+    d0 = _db_server_cpu()
     t0, c0, k0 = time.perf_counter(), time.process_time(), os.times()
     n = run.write_file(fmt, source, layout, info, out)
     k1 = os.times()
+    db_cpu = _db_server_cpu() - d0
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     writer_cpu = (k1.children_user + k1.children_system) - (k0.children_user + k0.children_system)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     writer_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if writer_cpu else 0
     print(json.dumps({"format": fmt.name, "rows": n, "columns": len(layout.columns), "wall": wall, "cpu": cpu,
-                      "writer_cpu": writer_cpu, "peak_mb": peak, "writer_peak_mb": writer_peak,
+                      "writer_cpu": writer_cpu, "db_cpu": db_cpu, "peak_mb": peak, "writer_peak_mb": writer_peak,
                       "size_mb": out.stat().st_size / 2**20}))
     out.unlink()
 
@@ -282,7 +296,7 @@ def main() -> None:
             r = json.loads(line)
             results.setdefault(fmt, []).append(r)
             print(f"# {fmt} run {i + 1}: {r['rows']} rows in {r['wall']:.1f} s ({r['rows'] / r['wall']:,.0f} rows/s wall; "
-                  f"CPU reader {r['cpu']:.1f} s, writer {r['writer_cpu']:.1f} s), peak RSS {r['peak_mb']:.0f} MB "
+                  f"CPU reader {r['cpu']:.1f} s, writer {r['writer_cpu']:.1f} s, PostgreSQL server {r['db_cpu']:.1f} s), peak RSS {r['peak_mb']:.0f} MB "
                   f"(writer {r['writer_peak_mb']:.0f} MB), load {os.getloadavg()[0]:.1f}", flush=True)
 
     def spread(values, fmt="{:,.0f}"):
