@@ -22,6 +22,7 @@ from pop.schema import registry
 from pop.search import store
 from pop.search.interface import SimpleQuery
 
+NOON = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)   # the export date written in both files
 ODD = {   # base → {REF: fields overwritten in the stored record, bypassing the write service's cleaning}
     "joconde": {
         "J-ODD-1": {"TITR": 12, "DOMN": ["peinture", 3, None], "AUTR": "Un auteur seul", "IMG": ["", "a/b.jpg"],
@@ -56,7 +57,7 @@ def demo(db, settings, tmp_path):
 
 
 def _csv(fmt, layout, rows) -> bytes:
-    info = ExportInfo("essai", {}, 0, fmt.label)
+    info = ExportInfo("essai", {}, 0, fmt.label, generated_at=NOON)
     return b"".join(fmt.write(layout, rows, info))
 
 
@@ -118,7 +119,7 @@ def test_whole_exports_same_file_both_ways(demo, settings, tmp_path, monkeypatch
             src = make()
             layout = Layout.build(src.bases, "display")
             info = ExportInfo(src.description, src.spec(), src.total, fmt.label)
-            info.generated_at = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+            info.generated_at = NOON
             out = tmp_path / f"{i}-{on}.csv"
             n = run.write_file(fmt, src, layout, info, out)
             assert n == src.total > 0
