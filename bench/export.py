@@ -262,6 +262,40 @@ def xlsx_candidates(args) -> None:
         path.unlink()
 
 
+def compare_sql_cells(args) -> None:
+    """One base, one process: CPU per row of reading + cells by SQL (``pop.exports.sqlcells``) and by
+    Python (views + ``Layout.text_cells``), without the CSV writer, and whether the rows are equal."""
+    _setup()
+    from django.conf import settings
+    from pop.exports.columns import Layout
+    from pop.exports.run import quiet_gc
+    from pop.exports.source import base_batches
+    from pop.exports.sqlcells import SqlCells
+    settings.POP_EXPORT_SQL_CELLS = True
+    slug = args.compare_sql_cells
+    layout = Layout.build([slug], pick_fields([slug]))
+
+    def take(batches):
+        out = []
+        for batch in batches:
+            out += batch
+            if len(out) >= args.rows:
+                break
+        return out[:args.rows]
+    with quiet_gc():
+        c0 = time.process_time()
+        cells = SqlCells.make(layout)
+        by_sql = take(cells.base_batches(slug))
+        c1 = time.process_time()
+        by_python = take([layout.text_cells(b, r, v) for b, r, v in batch]
+                         for batch in base_batches(slug, codes=layout.codes))
+        c2 = time.process_time()
+    differ = sum(list(a) != list(b) for a, b in zip(by_sql, by_python)) + abs(len(by_sql) - len(by_python))
+    print(f"{slug}: {len(by_sql):,} rows, {len(layout.columns)} columns; CPU µs/row SQL {(c1 - c0) / len(by_sql) * 1e6:.1f} "
+          f"({cells.python_rows:,} rows rebuilt by Python), Python {(c2 - c1) / len(by_python) * 1e6:.1f}; "
+          f"rows that differ: {differ}; load {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=1_000_000)
@@ -273,6 +307,8 @@ def main() -> None:
                    help="2 (default): the export's own choice, a forked writer past POP_EXPORT_PARALLEL_MIN rows; 1: one process")
     p.add_argument("--sql-cells", action="store_true",
                    help="CSV: cells computed by SQLite (pop.exports.sqlcells), written by this process")
+    p.add_argument("--compare-sql-cells", metavar="BASE",
+                   help="CPU per row and equality of the SQL and Python CSV cells on --rows records of BASE")
     p.add_argument("--xlsx-candidates", action="store_true",
                    help="CPU per cell of the XLSX writers (ours and the installed libraries) on the same real rows")
     p.add_argument("--child")
@@ -283,6 +319,8 @@ def main() -> None:
         return child(args)
     if args.xlsx_candidates:
         return xlsx_candidates(args)
+    if args.compare_sql_cells:
+        return compare_sql_cells(args)
     _setup()
     fields = pick_fields(FirstRows(args.rows).bases)
     print(f"# {len(fields)} fields: {','.join(fields)}", flush=True)
