@@ -17,6 +17,8 @@ it reproduces exactly (text, null, lists of text; a REF that needs no URL escapi
 link table, merged by ``reading``), is built by the Python path (``source.views_from_raw`` +
 ``Layout.text_cells``) from its stored record: the row is the same either way (tests compare the
 two paths byte for byte).
+
+Off by default (``enabled``): measured slower than the Python path on both databases.
 """
 from __future__ import annotations
 
@@ -126,9 +128,10 @@ class Postgres:
 
 
 def enabled() -> bool:
-    """Whether CSV exports use this path: ``POP_EXPORT_SQL_CELLS`` (setting or environment variable,
-    off by default: on SQLite 3.40 it costs more CPU per row than the Python path, see
-    docs/benchmarks.md) and a database that supports it."""
+    """Whether CSV exports use this path: ``POP_EXPORT_SQL_CELLS`` (setting or environment variable)
+    and a database that supports it. Off by default: measured, it costs more CPU per row than the
+    Python path on SQLite 3.40 and adds more to the PostgreSQL server than it saves here (docs/benchmarks.md,
+    « CSV cells computed by the database »)."""
     from django.conf import settings
     value = getattr(settings, "POP_EXPORT_SQL_CELLS", None)
     if value is None:
