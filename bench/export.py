@@ -110,18 +110,6 @@ class FirstRows:
                 yield batch
 
 
-    def text_batches(self, cells):
-        """CSV rows computed by the database (``--sql-cells``)."""
-        left = self.limit
-        for slug in self.bases:
-            for batch in cells.base_batches(slug):
-                if len(batch) >= left:
-                    yield batch[:left]
-                    return
-                left -= len(batch)
-                yield batch
-
-
 class Replay(FirstRows):
     """Source: 20,000 views read once, replayed until ``limit`` rows (writers alone)."""
 
@@ -144,18 +132,6 @@ class Replay(FirstRows):
                     return
 
 
-def _db_server_cpu() -> float:
-    """CPU seconds of this connection's PostgreSQL server process (same machine), 0 on SQLite."""
-    from django.db import connection
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def child(args) -> None:
     _setup()
     from pop.exports import run
@@ -168,21 +144,18 @@ def child(args) -> None:
     layout = Layout.build(source.bases, fields)
     out = Path(args.out) / f"bench.{fmt.extension}"
     info = ExportInfo(source.description, source.spec(), source.total, fmt.label)
-    from django.conf import settings
-    settings.POP_EXPORT_SQL_CELLS = args.sql_cells
     if args.processes == 1 or args.writer_only:
+        from django.conf import settings
         settings.POP_EXPORT_PARALLEL_MIN = 0          # reading and writing in this process
-    d0 = _db_server_cpu()
     t0, c0, k0 = time.perf_counter(), time.process_time(), os.times()
     n = run.write_file(fmt, source, layout, info, out)
     k1 = os.times()
-    db_cpu = _db_server_cpu() - d0
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     writer_cpu = (k1.children_user + k1.children_system) - (k0.children_user + k0.children_system)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     writer_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if writer_cpu else 0
     print(json.dumps({"format": fmt.name, "rows": n, "columns": len(layout.columns), "wall": wall, "cpu": cpu,
-                      "writer_cpu": writer_cpu, "db_cpu": db_cpu, "peak_mb": peak, "writer_peak_mb": writer_peak,
+                      "writer_cpu": writer_cpu, "peak_mb": peak, "writer_peak_mb": writer_peak,
                       "size_mb": out.stat().st_size / 2**20}))
     out.unlink()
 
@@ -262,40 +235,6 @@ def xlsx_candidates(args) -> None:
         path.unlink()
 
 
-def compare_sql_cells(args) -> None:
-    """One base, one process: CPU per row of reading + cells by SQL (``pop.exports.sqlcells``) and by
-    Python (views + ``Layout.text_cells``), without the CSV writer, and whether the rows are equal."""
-    _setup()
-    from django.conf import settings
-    from pop.exports.columns import Layout
-    from pop.exports.run import quiet_gc
-    from pop.exports.source import base_batches
-    from pop.exports.sqlcells import SqlCells
-    settings.POP_EXPORT_SQL_CELLS = True
-    slug = args.compare_sql_cells
-    layout = Layout.build([slug], pick_fields([slug]))
-
-    def take(batches):
-        out = []
-        for batch in batches:
-            out += batch
-            if len(out) >= args.rows:
-                break
-        return out[:args.rows]
-    with quiet_gc():
-        c0 = time.process_time()
-        cells = SqlCells.make(layout)
-        by_sql = take(cells.base_batches(slug))
-        c1 = time.process_time()
-        by_python = take([layout.text_cells(b, r, v) for b, r, v in batch]
-                         for batch in base_batches(slug, codes=layout.codes))
-        c2 = time.process_time()
-    differ = sum(list(a) != list(b) for a, b in zip(by_sql, by_python)) + abs(len(by_sql) - len(by_python))
-    print(f"{slug}: {len(by_sql):,} rows, {len(layout.columns)} columns; CPU µs/row SQL {(c1 - c0) / len(by_sql) * 1e6:.1f} "
-          f"({cells.python_rows:,} rows rebuilt by Python), Python {(c2 - c1) / len(by_python) * 1e6:.1f}; "
-          f"rows that differ: {differ}; load {os.getloadavg()[0]:.1f}")
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=1_000_000)
@@ -305,10 +244,6 @@ def main() -> None:
     p.add_argument("--writer-only", action="store_true")
     p.add_argument("--processes", type=int, default=2, choices=(1, 2),
                    help="2 (default): the export's own choice, a forked writer past POP_EXPORT_PARALLEL_MIN rows; 1: one process")
-    p.add_argument("--sql-cells", action="store_true",
-                   help="CSV: cells computed by SQLite (pop.exports.sqlcells), written by this process")
-    p.add_argument("--compare-sql-cells", metavar="BASE",
-                   help="CPU per row and equality of the SQL and Python CSV cells on --rows records of BASE")
     p.add_argument("--xlsx-candidates", action="store_true",
                    help="CPU per cell of the XLSX writers (ours and the installed libraries) on the same real rows")
     p.add_argument("--child")
@@ -319,8 +254,6 @@ def main() -> None:
         return child(args)
     if args.xlsx_candidates:
         return xlsx_candidates(args)
-    if args.compare_sql_cells:
-        return compare_sql_cells(args)
     _setup()
     fields = pick_fields(FirstRows(args.rows).bases)
     print(f"# {len(fields)} fields: {','.join(fields)}", flush=True)
@@ -328,13 +261,12 @@ def main() -> None:
     for fmt in args.formats.split(","):
         for i in range(args.runs):
             cmd = [sys.executable, __file__, "--child", fmt, "--rows", str(args.rows), "--out", args.out,
-                   "--fields", ",".join(fields), "--processes", str(args.processes)] + (["--writer-only"] if args.writer_only else []) + (
-                       ["--sql-cells"] if args.sql_cells else [])
+                   "--fields", ",".join(fields), "--processes", str(args.processes)] + (["--writer-only"] if args.writer_only else [])
             line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
             r = json.loads(line)
             results.setdefault(fmt, []).append(r)
             print(f"# {fmt} run {i + 1}: {r['rows']} rows in {r['wall']:.1f} s ({r['rows'] / r['wall']:,.0f} rows/s wall; "
-                  f"CPU reader {r['cpu']:.1f} s, writer {r['writer_cpu']:.1f} s, PostgreSQL server {r['db_cpu']:.1f} s), peak RSS {r['peak_mb']:.0f} MB "
+                  f"CPU reader {r['cpu']:.1f} s, writer {r['writer_cpu']:.1f} s), peak RSS {r['peak_mb']:.0f} MB "
                   f"(writer {r['writer_peak_mb']:.0f} MB), load {os.getloadavg()[0]:.1f}", flush=True)
 
     def spread(values, fmt="{:,.0f}"):

@@ -323,29 +323,6 @@ class Layout:
         r = ref if _URL_SAFE.match(ref) else quote(ref, safe="")
         return page.format(r), (manifest.format(r) if image_paths(base, view) else "")
 
-    def cell_sources(self, base_slug: str) -> list[tuple[str, object, str | None]]:
-        """Where each field column of a CSV row comes from, for a base (``pop.exports.sqlcells``):
-        ("const", value, None), ("none", None, None), ("text", code, None) — a value written as
-        ``text_cells`` writes it — or ("number", code, sub-field) — a position's latitude / longitude.
-        Only public fields of the base appear (the plan leaves the others out)."""
-        consts = dict(self._consts[base_slug])
-        out = []
-        for i, ((code, conv), col) in enumerate(zip(self._text_plans[base_slug], self.columns)):
-            if i in consts:
-                out.append(("const", consts[i], None))
-            elif code == _ABSENT:
-                out.append(("none", None, None))
-            elif conv is None:
-                out.append(("text", code, None))
-            else:
-                out.append(("number", code, col.key.partition(".")[2]))
-        return out
-
-    def link_parts(self, base_slug: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        """(before, after) the REF in the record page link and in the IIIF manifest link of a base."""
-        _, page, manifest = self._links[base_slug]
-        return tuple(page.split("{}", 1)), tuple(manifest.split("{}", 1))
-
     def _compile(self, plan, base_slug: str):
         """The function (REF, view) → row of one base and one kind of row, generated once from its
         plan: one list display with an expression per column, no loop nor call per plain string

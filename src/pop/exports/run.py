@@ -21,7 +21,6 @@ from django.conf import settings
 from pop.exports.columns import Layout
 from pop.exports.info import ExportInfo
 from pop.exports.source import Codes, Source
-from pop.exports.sqlcells import SqlCells
 from pop.exports.writers import Format
 
 
@@ -75,17 +74,13 @@ def stream(fmt: Format, source: Source, layout: Layout, info: ExportInfo, workdi
     return fmt.render(layout, rows(source, progress, layout.codes), info, workdir)
 
 
-def _progress(batches, progress) -> Iterator[list]:
+def _raw_batches(source: Source, layout: Layout, progress) -> Iterator[list]:
     n = 0
-    for batch in batches:
-        yield batch
-        n += len(batch)
+    for raw in source.raw_batches(layout.codes):
+        yield raw
+        n += len(raw)
         if progress is not None:
             progress(n)
-
-
-def _raw_batches(source: Source, layout: Layout, progress) -> Iterator[list]:
-    return _progress(source.raw_batches(layout.codes), progress)
 
 
 def write_file(fmt: Format, source: Source, layout: Layout, info: ExportInfo, dest: Path,
@@ -98,13 +93,7 @@ def write_file(fmt: Format, source: Source, layout: Layout, info: ExportInfo, de
     try:
         limit = parallel_min()
         with quiet_gc():
-            cells = SqlCells.make(layout) if fmt.name == "csv" and hasattr(source, "text_batches") else None
-            if cells is not None:   # the database writes the cells: one process hands them to the csv writer
-                with open(part, "wb") as fh:
-                    items = (row for batch in _progress(source.text_batches(cells), progress) for row in batch)
-                    for chunk in fmt.write(layout, items, info, workdir):
-                        fh.write(chunk)
-            elif limit and source.total >= limit:
+            if limit and source.total >= limit:
                 write_in_child(fmt, layout, info, _raw_batches(source, layout, progress), part, workdir)
             else:
                 with open(part, "wb") as fh:

@@ -256,10 +256,6 @@ class Source:
         for raw in self.raw_batches(codes):
             yield views_from_raw(raw, codes)
 
-    def text_batches(self, cells) -> Iterator[list]:
-        """Batches of CSV rows computed by the database (``cells``: a ``sqlcells.SqlCells``)."""
-        raise NotImplementedError
-
     @staticmethod
     def from_spec(spec: dict) -> "Source":
         kind = spec.get("kind")
@@ -315,17 +311,6 @@ class SearchSource(Source):
                 return
             q.search_after = result.next_search_after
 
-    def text_batches(self, cells) -> Iterator[list]:
-        q = dataclasses.replace(self.query, size=min(BATCH, engine.MAX_SIZE), with_facets=False,
-                                offset=0, search_after=None)
-        while True:
-            result = engine.search(q)
-            if result.hits:
-                yield cells.load([(h.base, h.ref) for h in result.hits])
-            if not result.next_search_after:
-                return
-            q.search_after = result.next_search_after
-
 
 class BaseSource(Source):
     kind = "base"
@@ -345,9 +330,6 @@ class BaseSource(Source):
 
     def raw_batches(self, codes: Codes = None) -> Iterator[list[Raw]]:
         return base_raw_batches(self.slug, codes=codes)
-
-    def text_batches(self, cells) -> Iterator[list]:
-        return cells.base_batches(self.slug)
 
 
 def parse_items(values) -> list[tuple[str, str]]:
@@ -399,7 +381,3 @@ class BasketSource(Source):
     def raw_batches(self, codes: Codes = None) -> Iterator[list[Raw]]:
         for i in range(0, len(self.pairs), BATCH):
             yield load_raw(self.pairs[i:i + BATCH], codes)
-
-    def text_batches(self, cells) -> Iterator[list]:
-        for i in range(0, len(self.pairs), BATCH):
-            yield cells.load(self.pairs[i:i + BATCH])
