@@ -292,6 +292,17 @@ def test_map_data_and_suggestions(catalogue, client):
     assert data["total"] == geolocated == 4
     assert sum(c["count"] for c in data["clusters"]) == 4 or len(data["records"]) == 4
     assert data["list"]["total"] == 4 and len(data["list"]["items"]) == 4
+    # criteria-less map data (cached until the next write) follows writes
+    url = "/recherche/carte.json?base=merimee&zone=41,-5,51.5,10&z=5"
+    before = client.get(url).json()
+    assert before == client.get(url).json() and before["list"]["total"] == before["total"] > 0
+    from pop.catalog import service
+    from pop.search import store
+    service.save("merimee", {"REF": "PA59000099", "TICO": "Filature nouvelle", "DPT": ["59"], "INSEE": ["59512"],
+                             "COM": ["Roubaix"], "COOR": "0711500;7066500", "ZONE": "Lambert93"}, actor="tests")
+    store.sync()
+    after = client.get(url).json()
+    assert after["total"] == before["total"] + 1 and after["list"]["total"] == before["total"] + 1
     values = client.get("/recherche/suggestions?champ=merimee:DENO&prefixe=us").json()["values"]
     assert values == ["usine"]
     assert "59" in client.get("/recherche/suggestions?champ=group:departement&prefixe=5").json()["values"]

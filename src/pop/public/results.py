@@ -152,20 +152,24 @@ def export_tree(node: dict) -> dict:
     return {"crits": crits, "combinator": node.get("combinator", "AND")}
 
 
-def _search(query):
-    """search(), with the answers of criteria-less browsing cached until the next write (at most
-    30 s, the index may still be catching up): without free text every hit has the same score, so
-    the engine sorts every matching document by REF, title or date — tens of milliseconds at
-    millions of records for the most visited pages (/recherche, the map, the mosaic, base
-    filters). Text queries are cheap and too varied to cache."""
+def cached(kind: str, query, compute, *extra):
+    """``compute()``, with the answers of criteria-less browsing cached until the next write (at
+    most 30 s, the index may still be catching up): without free text every hit has the same
+    score, so the engine sorts (or clusters) every matching document — tens of milliseconds at
+    millions of records for the most visited pages (/recherche, the map as it opens, the mosaic,
+    base filters). Text queries and expert trees are cheap and too varied to cache."""
     if getattr(query, "text", None) or not hasattr(query, "text"):
-        return search(query)
-    key = "pop-public:results:" + hashlib.sha1(f"{current_seq()}|{query!r}".encode()).hexdigest()
+        return compute()
+    key = f"pop-public:{kind}:" + hashlib.sha1(f"{current_seq()}|{query!r}|{extra!r}".encode()).hexdigest()
     result = cache.get(key)
     if result is None:
-        result = search(query)
+        result = compute()
         cache.set(key, result, timeout=30)
     return result
+
+
+def _search(query):
+    return cached("results", query, lambda: search(query))
 
 
 def run(state, search_path: str, *, facets: bool = True) -> dict:

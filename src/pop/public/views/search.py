@@ -179,9 +179,8 @@ def map_data(request):
     zoom = state.zoom if state.zoom is not None else 5
     try:
         query = state.query(size=20, offset=0, with_facets=False, bbox=state.zone, geolocated=True)
-        clusters = map_clusters(query, bbox=state.zone, zoom=zoom)
-        from pop.search.interface import search
-        listing = search(query)
+        clusters = results_mod.cached("map", query, lambda: map_clusters(query, bbox=state.zone, zoom=zoom), zoom)
+        listing = results_mod._search(query)
     except QueryError as exc:
         return _error(exc.message)
     except Exception:  # noqa: BLE001
