@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pop.referentials.geography import DEPARTMENT_BY_NAME, DEPARTMENTS, normalize_dpt
+from pop.referentials.geography import department_of
 from pop.schema import registry
 from pop.schema.groups import GROUPS_BY_KEY
 from pop.schema.types import Base
@@ -35,15 +35,6 @@ def place_fields(base: Base) -> dict[str, str]:
 def _place_fields(slug: str) -> dict[str, str]:
     base = registry.get(slug)
     return {code: key for key in PLACE_GROUPS for code in GROUPS_BY_KEY[key].codes_for(base)}
-
-
-def department(value: str) -> tuple[str, str] | None:
-    """(department name, region) of a department code ("59", "2A") or name ("Nord")."""
-    code = normalize_dpt(value)
-    if code in DEPARTMENTS:
-        return DEPARTMENTS[code]
-    code = DEPARTMENT_BY_NAME.get(value.strip())
-    return DEPARTMENTS[code] if code else None
 
 
 def _strings(raw) -> list[str]:
@@ -68,7 +59,7 @@ def lieu_paths(base: Base, view: dict) -> dict[tuple[str, str], str]:
         out[(code, value)] = value
     first = None
     for code, value in by_group["departement"]:
-        found = department(value)
+        found = department_of(value)
         if found:
             out[(code, value)] = f"{found[1]}/{found[0]}"
             first = first or found

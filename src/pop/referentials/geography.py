@@ -73,6 +73,15 @@ def normalize_dpt(code: str) -> str:
     return code
 
 
+def department_of(value: str) -> tuple[str, str] | None:
+    """(department name, region) of a department code ("59", "2A") or name ("Nord"), None if unknown."""
+    code = normalize_dpt(value)
+    if code in DEPARTMENTS:
+        return DEPARTMENTS[code]
+    code = DEPARTMENT_BY_NAME.get(value.strip())
+    return DEPARTMENTS[code] if code else None
+
+
 def insee_department(insee: str) -> str:
     """Department code an INSEE commune code belongs to ("97411" -> "974", "2A004" -> "2A")."""
     insee = (insee or "").strip().upper()

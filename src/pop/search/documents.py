@@ -13,7 +13,7 @@ from functools import lru_cache
 import orjson
 
 from pop.catalog.reading import image_paths
-from pop.referentials.geography import DEPARTMENT_BY_NAME, DEPARTMENTS, normalize_dpt
+from pop.referentials.geography import department_of
 from pop.schema import registry
 from pop.schema.groups import GROUPS_BY_KEY, expert_fields, searchable_fields
 from pop.schema.types import Base, T
@@ -92,15 +92,6 @@ def _str_values(v) -> list[str]:
 def hexkey(text: str, rid: int) -> str:
     """Sort key usable in order_by and in range queries: hex of the folded prefix + '.' + record id."""
     return fold(text)[:40].encode("utf-8")[:80].hex() + "." + f"{rid:012x}"
-
-
-def department(value: str) -> tuple[str, str] | None:
-    """(department name, region) for a department code or name."""
-    code = normalize_dpt(value)
-    if code in DEPARTMENTS:
-        return DEPARTMENTS[code]
-    code = DEPARTMENT_BY_NAME.get(value.strip())
-    return DEPARTMENTS[code] if code else None
 
 
 def cell(lat: float, lon: float) -> int:
@@ -239,7 +230,7 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
         doc["lat"], doc["lon"] = pt
         doc["cell"] = cell(pt[0], pt[1])
     # place hierarchy region → department → commune
-    depts = [d for d in (department(v) for c in p.departments for v in _str_values(view.get(c))) if d]
+    depts = [d for d in (department_of(v) for c in p.departments for v in _str_values(view.get(c))) if d]
     regions = [v for c in p.regions for v in _str_values(view.get(c))]
     region = depts[0][1] if depts else (regions[0] if regions else "")
     lieu1, lieu2, lieu3 = set(regions), set(), set()
