@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import zlib
 from pathlib import Path
+from xml.sax.saxutils import escape
 from typing import Iterable, Iterator
 
 from stream_zip import NO_COMPRESSION_32, ZIP_32, ZipOverflowError, stream_zip
@@ -57,12 +58,7 @@ def _special(m: re.Match) -> str:
 
 def text(value: str) -> str:
     """Escaped paragraph content of a string cell."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
+    value = escape(value)
     if _SPECIAL.search(value):
         value = _SPECIAL.sub(_special, value)
     return value

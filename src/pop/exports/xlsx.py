@@ -23,6 +23,7 @@ import datetime as dt
 import re
 import zlib
 from pathlib import Path
+from xml.sax.saxutils import escape
 from typing import Iterable, Iterator
 
 from stream_zip import ZIP_32, ZIP_64, ZipOverflowError, stream_zip
@@ -49,12 +50,7 @@ def _bad(m: re.Match) -> str:
 
 def text(value: str) -> str:
     """Escaped content of an inline string."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
+    value = escape(value)
     if _BAD.search(value):
         value = _BAD.sub(_bad, value)
     return value
