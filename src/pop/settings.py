@@ -127,3 +127,4 @@ POP_EXPORT_STREAM_LIMIT = config.env_int("POP_EXPORT_STREAM_LIMIT", 50_000)
 POP_EXPORT_ANON_MAX_ROWS = config.env_int("POP_EXPORT_ANON_MAX_ROWS", 1_000_000)
 POP_EXPORT_MAX_CONCURRENT = config.env_int("POP_EXPORT_MAX_CONCURRENT", 2)
 POP_EXPORT_KEEP_HOURS = config.env_int("POP_EXPORT_KEEP_HOURS", 24)
+POP_EXPORT_PARALLEL_MIN = config.env_int("POP_EXPORT_PARALLEL_MIN", 20_000)  # file exports from this size use two processes; 0 = never

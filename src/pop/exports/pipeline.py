@@ -19,7 +19,6 @@ file; if the child fails, its error is raised here.
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import pickle
 import queue
@@ -32,6 +31,7 @@ from typing import Iterable
 from pop.exports.columns import Layout
 from pop.exports.errors import ExportError
 from pop.exports.info import ExportInfo
+from pop.exports.run import quiet_gc
 from pop.exports.source import views_from_raw
 from pop.exports.writers import Format
 
@@ -42,8 +42,6 @@ RAW, ITEMS = 0, 1
 def _child(fmt: Format, layout: Layout, info: ExportInfo, path: str, workdir, rx, acks, tx) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)
-    gc.freeze()                       # inherited objects: never rescanned (see run.quiet_gc)
-    gc.set_threshold(50_000, 20, 100)
     prepare, codes = fmt.prepare(layout), layout.codes
 
     def items():
@@ -56,7 +54,7 @@ def _child(fmt: Format, layout: Layout, info: ExportInfo, path: str, workdir, rx
             ack(b".")
 
     try:
-        with open(path, "wb") as fh:
+        with quiet_gc(), open(path, "wb") as fh:
             for chunk in fmt.write(layout, items(), info, workdir):
                 fh.write(chunk)
         tx.send(("ok", info.written))

@@ -46,9 +46,8 @@ def quiet_gc():
 
 
 def parallel_min() -> int:
-    """Records from which a file export uses two processes (setting or environment variable; 0 = never)."""
-    value = getattr(settings, "POP_EXPORT_PARALLEL_MIN", None)
-    return int(value if value is not None else os.environ.get("POP_EXPORT_PARALLEL_MIN", 20_000))
+    """Records from which a file export uses two processes (``POP_EXPORT_PARALLEL_MIN``; 0 = never)."""
+    return settings.POP_EXPORT_PARALLEL_MIN
 
 
 def batches(source: Source, progress: Callable[[int], None] | None = None,
