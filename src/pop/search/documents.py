@@ -46,8 +46,8 @@ def plan(slug: str) -> BasePlan:
                      f"x_{f.code}", f"s_{f.code}", f"n_{f.code}") for f in expert_fields(base)}
     return BasePlan(
         base=base, info=info,
-        weight_of={c: S.weight_field(w) for c, w in searchable_fields(base)},
-        facet_of={f.code: f.facet for f in base.public_fields if f.facet},
+        weight_of=weight_of,
+        facet_of=facet_of,
         regions=GROUPS_BY_KEY["region"].codes_for(base),
         departments=GROUPS_BY_KEY["departement"].codes_for(base),
         communes=GROUPS_BY_KEY["commune"].codes_for(base),
