@@ -231,15 +231,6 @@ class Cleaned:
             self._data = orjson.loads(self._packed)
         return self._data
 
-    def __reduce__(self):
-        # Sent by the thousand: the typed input travels as JSON bytes (several times cheaper to
-        # pickle and unpickle than a dict) whenever JSON gives the very same dict back (no None,
-        # NaN or infinity, which JSON would turn into null).
-        packed = self._wire_input()
-        if packed is None:
-            return (Cleaned, (self.base, self._data, self.issues, self.created))
-        return (_unpack_cleaned, (self.base, packed, self.issues, self.created))
-
     def _wire_input(self) -> bytes | None:
         """The typed input as JSON bytes, or None when JSON would not give the very same dict back."""
         if self._packed is not None:
@@ -249,10 +240,6 @@ class Cleaned:
         except TypeError:
             return None
         return None if b"null" in packed else packed
-
-
-def _unpack_cleaned(base: str, packed: bytes, issues: tuple, created) -> Cleaned:
-    return Cleaned(base, None, issues, created, packed=packed)
 
 
 def pack_items(items: list) -> bytes:
@@ -311,10 +298,6 @@ class _Created:
     @property
     def data(self) -> dict:
         return bulksql.loads(self.json)
-
-    def __reduce__(self):  # a plain constructor call: cheaper than a dataclass's state dict
-        return (_Created, (self.ref, self.facts, self.today, self.museum, self.memoire_image, self.producer, self.json, self.issues,
-                           self.links, self.effects, self.illustrates))
 
 
 def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False) -> list:
