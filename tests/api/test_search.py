@@ -170,6 +170,13 @@ def test_search_after_loop(client, indexed, text):
     assert len(seen) == len(set(seen)) and set(seen) == expected
 
 
+
+def test_relevance_cursor_past_the_end_gives_an_empty_page(client, indexed):
+    """Relevance cursors have no depth cap: a rank past the last result is an empty page, not an error."""
+    total = get(client, "/api/search/simple?text=lunel&size=0")["total"]
+    data = get(client, "/api/search/simple?text=lunel&search_after[0]=1.5&search_after[1]=99999999")
+    assert total > 0 and data["total"] == total and data["hits"] == []
+
 def test_facets_route(client, indexed):
     data = get(client, "/api/search/facets?facets[DOMN][0]=peinture")
     assert set(data) == {"total", "aggregations"} and data["total"] == 2

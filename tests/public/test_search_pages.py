@@ -136,6 +136,26 @@ def test_pagination_reaches_the_last_page(catalogue, client):
     assert f"La page {last + 5} n’existe pas : cette recherche compte {last} pages." in text_of(beyond)
 
 
+
+def test_relevance_pages_past_the_offset_cap_are_served(catalogue, client, monkeypatch):
+    """Relevance cannot be read from the other end: far pages go through the engine's rank cursor,
+    in the order of one big page, instead of stopping at the offset cap."""
+    from pop.public import results, searchparams
+    from pop.search import engine
+    whole = cards(client.get("/recherche?q=si%C3%A8cle&size=100"))
+    assert len(whole) > 10
+    for module in (results, searchparams, engine):
+        monkeypatch.setattr(module, "MAX_OFFSET", 10)
+    monkeypatch.setattr(results, "DEEP", 0)
+    last = -(-len(whole) // 10)
+    seen = []
+    for page in range(1, last + 1):
+        r = client.get(f"/recherche?q=si%C3%A8cle&size=10&page={page}")
+        assert count_of(r) == len(whole)
+        assert "ne peuvent pas être atteintes directement" not in text_of(r)
+        seen += cards(r)
+    assert seen == whole
+
 def test_expert_query_with_nested_or_group_matches_the_database(catalogue, client):
     url = ("/recherche/experte?c.0=AND&f.0.0=group:titre&o.0.0=*&v.0.0=usine"
            "&c.0.1=OR&f.0.1.0=group:departement&o.0.1.0===&v.0.1.0=59&f.0.1.1=group:departement&o.0.1.1===&v.0.1.1=62")

@@ -115,6 +115,31 @@ def test_keyset_pagination_reaches_the_last_hit(corpus, sort, order):
         assert [ref for _b, ref in seen] == sorted(ref for _b, ref in seen)
 
 
+
+def test_relevance_pages_past_the_offset_cap_reach_the_last_hit(corpus, monkeypatch):
+    """Relevance has no keyset: past MAX_OFFSET the [score, rank] cursor pages by rank, to the very end,
+    in the same order as one big page; a rank past the end gives an empty page, garbage a 400."""
+    from pop.search import engine
+    text = "saint"
+    whole = search(SimpleQuery(text=text, size=200, with_facets=False))
+    assert 20 < whole.total <= 200
+    monkeypatch.setattr(engine, "MAX_OFFSET", 5)    # the deep path from the 6th hit on
+    seen, after = [], None
+    while True:
+        r = search(SimpleQuery(text=text, size=4, search_after=after, with_facets=False))
+        assert r.total == whole.total
+        seen += [(h.base, h.ref) for h in r.hits]
+        if not r.next_search_after:
+            break
+        after = r.next_search_after
+    assert seen == [(h.base, h.ref) for h in whole.hits]
+    past = search(SimpleQuery(text=text, size=4, search_after=[0.5, whole.total + 10], with_facets=False))
+    assert past.hits == [] and past.total == whole.total and past.next_search_after is None
+    for bad in ([1.0, -1], [1.0, 2**40], [1.0, "x"]):
+        with pytest.raises(QueryError) as e:
+            search(SimpleQuery(text=text, search_after=bad))
+        assert e.value.code == "invalid_search_after"
+
 def test_expert_operators(corpus):
     assert len(OPERATORS) == 16
     assert expert({"field": "DENO", "operator": "==", "value": "Eglise"}).total == 10

@@ -199,6 +199,9 @@ def run(state, search_path: str, *, facets: bool = True) -> dict:
             current = state.order or NATURAL_ORDER[sort]
             overrides.update(sort=sort, order="desc" if current == "asc" else "asc", offset=max(from_end, 0),
                              size=size + min(from_end, 0))
+        elif sort == "relevance" and offset > MAX_OFFSET:
+            # relevance cannot be read from the other end: the engine pages by rank (a cursor)
+            overrides.update(offset=0, search_after=[0.0, offset - 1])
         elif offset > MAX_OFFSET:
             out["deep_limit"] = True
             overrides.update(offset=MAX_OFFSET - MAX_OFFSET % size)
