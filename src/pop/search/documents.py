@@ -27,7 +27,7 @@ _NON_DIGITS = re.compile(r"\D+")
 @dataclass(frozen=True)
 class BasePlan:
     base: Base
-    info: dict                    # code -> (type, is_text, t_ field or None, facet or None, x_, s_, n_ names)
+    info: dict                    # code -> (type, is_text, trigrams?, t_ field or None, facet or None, x_, s_, n_ names)
     weight_of: dict               # code -> t_ field name
     facet_of: dict                # code -> facet name (terms facets)
     regions: tuple
@@ -42,7 +42,7 @@ def plan(slug: str) -> BasePlan:
     base = registry.get(slug)
     weight_of = {c: S.weight_field(w) for c, w in searchable_fields(base)}
     facet_of = {f.code: f.facet for f in base.public_fields if f.facet}
-    info = {f.code: (f.type, S.is_text_code(f.code), weight_of.get(f.code), facet_of.get(f.code),
+    info = {f.code: (f.type, S.is_text_code(f.code), S.has_trigrams(f.code), weight_of.get(f.code), facet_of.get(f.code),
                      f"x_{f.code}", f"s_{f.code}", f"n_{f.code}") for f in expert_fields(base)}
     return BasePlan(
         base=base, info=info,
@@ -163,7 +163,7 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
         fi = info.get(code)
         if fi is None:
             continue
-        typ, is_text, wf, fc, xname, sname, nname = fi
+        typ, is_text, tri, wf, fc, xname, sname, nname = fi
         if typ is T.GEOPOINT:
             if geopoint(view):
                 has.append(code)
@@ -182,8 +182,9 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
             short = vals if len(vals) == 1 and len(vals[0]) <= KW_MAX else [v[:KW_MAX] for v in vals]
             doc[xname] = short
             doc[sname] = short
-            tri_codes.append(code)
-            tri_values.append(vals)
+            if tri:
+                tri_codes.append(code)
+                tri_values.append(vals)
         nums = None
         for v in vals:
             c0 = v[0]

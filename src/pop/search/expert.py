@@ -14,7 +14,9 @@ How each operator is answered (no operator walks the whole index):
 - ``^``                    prefix automaton on ``x_CODE`` (walks only the matching branch of the term dictionary);
 - ``*`` / ``!*``           phrase of consecutive trigrams on ``g.CODE`` (needles of 3+ characters): a few
                            posting-list intersections, whatever the number of records. Needles of 1–2
-                           characters fall back to a regular expression on ``x_CODE``'s term dictionary.
+                           characters fall back to a regular expression on ``x_CODE``'s term dictionary,
+                           and so do the computed codes of ``schema.CLOSED_CODES`` (no trigrams: their
+                           dictionary holds a few values whatever the number of records);
 - ``===`` / ``!==``        term of the strict form ``s_CODE``; ``===^`` prefix automaton on ``s_CODE``;
 - ``===*`` / ``!==*``      trigram phrase (candidates, accent-insensitive) AND a regular expression on
                            ``s_CODE``'s term dictionary (exact case and accents);
@@ -174,6 +176,12 @@ def _gram_query(code: str, grams: list[str]) -> tantivy.Query:
     return tantivy.Query.phrase_query(schema, f"g.{code}", grams)
 
 
+def _kw_pattern(value: str) -> str:
+    """Regular expression of a needle's keyword form in which any run of spaces matches any run of
+    spaces, as the trigram form treats them ("contains" answered by the term dictionary)."""
+    return r"\s+".join(regex_escape(w) for w in kw(value).split())
+
+
 def _positive(op: str, code: str, value: str) -> tantivy.Query:
     schema = S.build_schema()
     text_ok = S.is_text_code(code)
@@ -203,10 +211,10 @@ def _positive(op: str, code: str, value: str) -> tantivy.Query:
         return tantivy.Query.regex_query(schema, f"x_{code}", regex_escape(kw(value)) + ".*")
     if op == "===^":
         return tantivy.Query.regex_query(schema, f"s_{code}", regex_escape(value.strip()) + ".*")
-    grams = trigrams(value)
+    grams = trigrams(value) if S.has_trigrams(code) else []
     if op == "*":
         if not grams:
-            return tantivy.Query.regex_query(schema, f"x_{code}", ".*" + regex_escape(kw(value)) + ".*")
+            return tantivy.Query.regex_query(schema, f"x_{code}", ".*" + _kw_pattern(value) + ".*")
         return _gram_query(code, grams)
     if op == "===*":
         exact = tantivy.Query.regex_query(schema, f"s_{code}", ".*" + regex_escape(value.strip()) + ".*")
