@@ -85,6 +85,20 @@ def _pop(raw: dict, keys) -> dict:
     return {k: raw.pop(k) for k in list(keys) if k in raw}
 
 
+def search_export(request, query, fmt_name, fields):
+    """The answer to ``request`` exporting a search (``SimpleQuery`` / ``ExpertQuery``): the file,
+    the queued job, or for HEAD what the export would be (count and type) without starting it.
+    The API routes and the site's plain forms (``pop.public.views.search``) all come here."""
+    jobs.get_format(fmt_name)   # an unknown format is refused before any search runs
+    source = SearchSource(query)
+    fmt, layout = jobs.prepare(source, fmt_name, fields)
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=fmt.content_type)
+        response["X-Export-Count"] = str(source.total)
+        return response
+    return _answer(request, jobs.start(request, source, fmt, layout))
+
+
 @api_view("GET")
 @export_view
 def export_simple(request):
@@ -92,16 +106,9 @@ def export_simple(request):
     raw = P.decode_query(request.META.get("QUERY_STRING", ""))
     opts = _pop(raw, EXPORT_KEYS)
     _pop(raw, PAGING_KEYS)
+    jobs.get_format(opts.get("format"))
     query = _simple_query(P.simple_params(raw), raw, with_facets=False)
-    fmt_name = opts.get("format")
-    jobs.get_format(fmt_name)   # an unknown format is refused before any search runs
-    source = SearchSource(query)
-    fmt, layout = jobs.prepare(source, fmt_name, opts.get("fields"))
-    if request.method == "HEAD":   # checks only: what the export would be, without starting it
-        response = HttpResponse(content_type=fmt.content_type)
-        response["X-Export-Count"] = str(source.total)
-        return response
-    return _answer(request, jobs.start(request, source, fmt, layout))
+    return search_export(request, query, opts.get("format"), opts.get("fields"))
 
 
 @api_view("POST")
@@ -113,9 +120,7 @@ def export_advanced(request):
     _pop(body, PAGING_KEYS)
     jobs.get_format(opts.get("format"))
     query = _expert_query(P.advanced_params(body), body)
-    source = SearchSource(query)
-    fmt, layout = jobs.prepare(source, opts.get("format"), opts.get("fields"))
-    return _answer(request, jobs.start(request, source, fmt, layout))
+    return search_export(request, query, opts.get("format"), opts.get("fields"))
 
 
 def _basket(request, items, fmt_name, fields):

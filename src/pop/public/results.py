@@ -126,32 +126,6 @@ EXPORT_FORMATS = (("csv", "CSV"), ("csv-excel", "CSV pour Excel"), ("xlsx", "Cla
                   ("ods", "Classeur OpenDocument (ODS)"), ("jsonl", "JSON Lines"))
 
 
-def export_params(state) -> list[tuple[str, str]]:
-    """The simple search as parameters of the export endpoint (/api/search/export-simple takes the
-    JSON API's bracket parameters: text, bases[i], facets[name][i])."""
-    out = [("text", state.text)] if state.text else []
-    out += [(f"bases[{i}]", b) for i, b in enumerate(state.bases)]
-    for name, values in state.filters.items():
-        out += [(f"facets[{name}][{i}]", v) for i, v in enumerate(values)]
-    return out
-
-
-def export_tree(node: dict) -> dict:
-    """An expert tree as the body of /api/search/export-advanced (POP's nested "crits")."""
-    crits = []
-    for r in node.get("rules", []):
-        if "rules" in r:
-            crits.append(export_tree(r))
-        else:
-            rule = {"field": r["field"], "operator": r["operator"]}
-            if r.get("base"):
-                rule["base"] = r["base"]
-            if "value" in r:
-                rule["value"] = r["value"]
-            crits.append(rule)
-    return {"crits": crits, "combinator": node.get("combinator", "AND")}
-
-
 def cached(kind: str, query, compute, *extra):
     """``compute()``, with the answers of criteria-less browsing cached until the next write (at
     most 30 s, the index may still be catching up): without free text every hit has the same

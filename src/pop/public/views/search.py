@@ -1,19 +1,18 @@
 """Results page (simple search), expert builder, map clusters and value suggestions."""
 from __future__ import annotations
 
-import copy
-import json
 import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import JsonResponse, QueryDict
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from pop.exports.views import export_view, search_export
 from pop.public import expert as expert_mod
 from pop.public import results as results_mod
 from pop.public.expert import ExpertState
@@ -106,53 +105,32 @@ def _export_refused(request, message: str, status: int):
                   status=status)
 
 
-def _forward(request, view, *, query: list[tuple[str, str]] | None = None, body: dict | None = None):
-    """Hand this request to an export endpoint of the API with the documented parameters (GET
-    ``query``) or JSON ``body`` (POST). The request keeps its path, cookies and Accept header, so
-    the endpoint answers a browser: the file, a redirect to « Mes exports », or an HTML error page."""
-    forwarded = copy.copy(request)
-    forwarded.META = dict(request.META)
-    if body is not None:
-        forwarded.method = forwarded.META["REQUEST_METHOD"] = "POST"
-        forwarded.META["CONTENT_TYPE"] = "application/json"
-        forwarded._body = json.dumps(body).encode()
-    else:
-        forwarded.META["QUERY_STRING"] = urlencode(query or [])
-        forwarded.GET = QueryDict(forwarded.META["QUERY_STRING"])
-    return view(forwarded)
-
-
-def _export_options(request) -> list[tuple[str, str]]:
-    opts = [("format", request.GET.get("format", "csv"))]
-    if request.GET.get("fields"):
-        opts.append(("fields", request.GET["fields"]))
-    return opts
+def _export_options(request) -> tuple[str, str | None]:
+    return request.GET.get("format", "csv"), request.GET.get("fields") or None
 
 
 @require_http_methods(["GET", "HEAD"])
+@export_view
 def results_export(request):
-    """Export of a simple search from the results page's plain form: the results URL's parameters
-    plus ``format`` (and optional ``fields``), passed to /api/search/export-simple."""
+    """Export of a simple search from the results page's plain form (no JavaScript needed): the
+    results URL's parameters (its criteria and sort) plus ``format`` and optional ``fields``."""
     params = request.GET.copy()
     for key in ("format", "fields"):
         params.pop(key, None)
     state = SearchState.from_query(params)
-    from pop.exports.views import export_simple
-    return _forward(request, export_simple, query=results_mod.export_params(state) + _export_options(request))
+    return search_export(request, state.query(offset=0, with_facets=False), *_export_options(request))
 
 
 @require_http_methods(["GET", "HEAD"])
+@export_view
 def expert_export(request):
-    """Export of an expert search from a plain form (no JavaScript needed): the builder's URL
-    parameters (the permalink's rule tree) plus ``format`` (and optional ``fields``), passed as the
-    documented JSON body to /api/search/export-advanced."""
+    """Export of an expert search from a plain form: the builder's URL parameters (the permalink's
+    rule tree and sort) plus ``format`` and optional ``fields``."""
     state = ExpertState.from_query(request.GET)
     if state.is_empty:
         return _export_refused(request, "Cette recherche experte ne contient aucune règle complète : choisissez un "
                                         "champ et une valeur avant d’exporter les résultats.", 400)
-    body = {**results_mod.export_tree(state.pruned()), "bases": list(state.bases), **dict(_export_options(request))}
-    from pop.exports.views import export_advanced
-    return _forward(request, export_advanced, body=body)
+    return search_export(request, state.query(offset=0), *_export_options(request))
 
 
 def _rule_options(html: str, field: str) -> str:
