@@ -175,19 +175,31 @@ def _input_plan(base: Base) -> dict:
     return plan
 
 
+# Typed texts of the strings seen last (a pure function of the string): bulk input repeats the
+# same non-ASCII values (communes, regions, vocabulary terms) over and over, and typing them runs
+# a regular expression and a Unicode normalisation. Emptied when full, so memory stays bounded.
+_TYPED_TEXTS: dict[str, str | bool] = {}
+_TYPED_TEXTS_MAX = 50_000
+
+
 def _fast_text(value: str, max_length: int) -> str | None:
     """What ``_text`` returns for a plain printable string that passes every check, or None when
     the value needs the full path (controls, tabs, odd spaces, mojibake, too long: it reports them).
     A printable string holds no control character and no lone surrogate, and pure ASCII is NFC."""
-    if not value.isprintable():
-        return None
-    if value.isascii():
-        text = value.strip()
-    elif MOJIBAKE_RE.search(value) is None:
-        text = unicodedata.normalize("NFC", value.strip())
-    else:
-        return None
-    return text if len(text) <= max_length else None
+    text = _TYPED_TEXTS.get(value)
+    if text is None:
+        if not value.isprintable():
+            text = False
+        elif value.isascii():
+            text = value.strip()
+        elif MOJIBAKE_RE.search(value) is None:
+            text = unicodedata.normalize("NFC", value.strip())
+        else:
+            text = False
+        if len(_TYPED_TEXTS) >= _TYPED_TEXTS_MAX:
+            _TYPED_TEXTS.clear()
+        _TYPED_TEXTS[value] = text
+    return text if text is not False and len(text) <= max_length else None
 
 
 def _fast_list(values: list, max_length: int) -> list[str] | None:

@@ -59,17 +59,28 @@ def _mix3(a: int, b: int, c: int) -> int:
 
 class _Rng(random.Random):
     """``random.Random`` with the same draws and fewer Python calls for the two it makes most:
-    ``choice`` and ``randint`` (same ``_randbelow`` as the standard ones, so the same values)."""
+    ``choice`` and ``randint``. Both run the standard ``_randbelow`` (``getrandbits`` of n's bit
+    length until below n) inline, so they give the very same values."""
 
     def choice(self, seq):
-        if not len(seq):
+        n = len(seq)
+        if not n:
             raise IndexError("Cannot choose from an empty sequence")
-        return seq[self._randbelow(len(seq))]
+        k = n.bit_length()
+        r = self.getrandbits(k)
+        while r >= n:
+            r = self.getrandbits(k)
+        return seq[r]
 
     def randint(self, a: int, b: int) -> int:
         if b < a:
             return super().randint(a, b)  # the standard error
-        return a + self._randbelow(b - a + 1)
+        n = b - a + 1
+        k = n.bit_length()
+        r = self.getrandbits(k)
+        while r >= n:
+            r = self.getrandbits(k)
+        return a + r
 
 
 def _fold_code(text: str, width: int = 2) -> str:
@@ -156,6 +167,7 @@ class World:
         self.fillers = {k: v for k, v in fillers.items() if isinstance(v, list) and v} if isinstance(fillers, dict) else {}
         self._memoire = self._memoire_plan(plan.counts["memoire"])
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
+        self._subject: tuple = (None, None)  # see photo_subject
 
     # Mémoire photos: consecutive runs of photos per illustrated record (Mérimée, Palissy, Autor),
     # then photos that illustrate no record (archaeology). Kept as two compact arrays (cumulative
@@ -188,6 +200,21 @@ class World:
         t = bisect_right(cum, i)
         code = codes[t]
         return (("merimee", "palissy", "autor")[code >> 40], code & ((1 << 40) - 1)), i - (cum[t - 1] if t else 0)
+
+    def photo_subject(self, target: tuple[str, int]) -> tuple[str, vocab.Place | None, str]:
+        """(REF, place — None for a person —, title) of the record Mémoire photos illustrate.
+        Photos come in runs per record: the last answer is kept (a pure function of ``target``)."""
+        if self._subject[0] != target:
+            base, j = target
+            if base == "merimee":
+                found = (self.merimee_ref(j), self.merimee_place(j), self.merimee_title(j))
+            elif base == "palissy":
+                found = (self.palissy_ref(j), self.palissy_place(j), self.palissy_title(j))
+            else:
+                nom, pren = self.autor_name(j)
+                found = (self.autor_ref(j), None, f"Portrait de {pren} {nom}")
+            self._subject = (target, found)
+        return self._subject[1]
 
     def _enluminures_plan(self, total: int):
         cum, acc, g = array("q"), 0, 0
@@ -484,15 +511,10 @@ def memoire(w: World, rng: random.Random, i: int) -> dict:
         edif, title, lbase = rng.choice(["villa", "oppidum", "nécropole", "enceinte", "habitat"]), None, []
         idprod = f"service régional de l'Archéologie {place.region}"
     else:
-        base, j = target
-        if base == "merimee":
-            tref, place, edif = w.merimee_ref(j), w.merimee_place(j), w.merimee_title(j)
-        elif base == "palissy":
-            tref, place, edif = w.palissy_ref(j), w.palissy_place(j), w.palissy_title(j)
-        else:
-            tref, place = w.autor_ref(j), rng.choice(w.places)
-            nom, pren = w.autor_name(j)
-            edif = f"Portrait de {pren} {nom}"
+        base = target[0]
+        tref, place, edif = w.photo_subject(target)
+        if place is None:  # a person: the photo is taken anywhere
+            place = rng.choice(w.places)
         lbase = [tref]
         title = edif
         if tref[:1] == "I":
