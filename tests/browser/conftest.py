@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -127,9 +128,15 @@ def browser():
         b.close()
 
 
+def new_context(browser, live_site, **options):
+    """A browser context on the live site: French, 1280 × 900 unless ``options`` say otherwise."""
+    return browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR",
+                                  "base_url": live_site.url, **options})
+
+
 @pytest.fixture
 def page(browser, live_site, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", base_url=live_site.url)
+    context = new_context(browser, live_site)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -137,6 +144,12 @@ def page(browser, live_site, request):
     pg.js_errors = errors
     yield pg
     context.close()
+
+
+def result_count(page) -> int:
+    """The result count shown above the results."""
+    text = page.locator("#nombre-resultats").inner_text()
+    return int(re.sub(r"\D", "", text.split("résultat")[0]))
 
 
 def shot(page, name: str) -> None:

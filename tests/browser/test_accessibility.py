@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import shot
+from .conftest import new_context, shot
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +146,7 @@ def test_keyboard_image_viewer(page):
 
 
 def test_pages_fit_a_320px_screen(browser, live_site):
-    context = browser.new_context(viewport={"width": 320, "height": 700}, base_url=live_site.url)
+    context = new_context(browser, live_site, viewport={"width": 320, "height": 700})
     pg = context.new_page()
     try:
         for name in ("accueil", "resultats-liste", "resultats-carte", "experte-groupe-imbrique", "notice-merimee",

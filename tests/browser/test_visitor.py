@@ -3,18 +3,12 @@ record, follow a linked record, build an expert query with a nested OR group (co
 the database), fill the basket and find it again after a reload."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
-from .conftest import shot
+from .conftest import result_count, shot
 
 pytestmark = pytest.mark.browser
-
-
-def result_count(page) -> int:
-    text = page.locator("#nombre-resultats").inner_text()
-    return int(re.sub(r"\D", "", text.split("résultat")[0]))
 
 
 def test_search_filter_views_record_and_linked_record(page, live_site):

@@ -7,13 +7,9 @@ import re
 
 import pytest
 
-from .conftest import shot
+from .conftest import new_context, result_count, shot
 
 pytestmark = pytest.mark.browser
-
-
-def result_count(page) -> int:
-    return int(re.sub(r"\D", "", page.locator("#nombre-resultats").inner_text().split("résultat")[0]))
 
 
 def download_refs(page, button) -> tuple[str, set[str]]:
@@ -28,8 +24,7 @@ def download_refs(page, button) -> tuple[str, set[str]]:
 
 @pytest.fixture
 def nojs(browser, live_site):
-    context = browser.new_context(java_script_enabled=False, accept_downloads=True, locale="fr-FR",
-                                  viewport={"width": 1280, "height": 900}, base_url=live_site.url)
+    context = new_context(browser, live_site, java_script_enabled=False, accept_downloads=True)
     yield context.new_page()
     context.close()
 
