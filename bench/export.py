@@ -12,7 +12,7 @@ links), and past ``POP_EXPORT_PARALLEL_MIN`` rows a forked writer process (``--p
 everything in one process). CPU time is reported for each process: the reader (this process) and
 the writer (the forked child).
 
-``--writer-only`` measures the writers alone (one process): 20,000 views read once, replayed to N
+``--writer-only`` measures the writers alone (one process): 20,000 records read once, replayed to N
 rows. ``--xlsx-candidates`` compares XLSX writers on the same real rows (CPU per cell); libraries
 that are not installed are skipped.
 
@@ -93,10 +93,10 @@ class FirstRows:
     def spec(self):
         return {"kind": "bench", "rows": self.limit}
 
-    def batches(self, codes=None):
-        from pop.exports.source import views_from_raw
+    def record_batches(self, codes=None):
+        from pop.exports.source import records_from_raw
         for raw in self.raw_batches(codes):
-            yield views_from_raw(raw, codes)
+            yield records_from_raw(raw)
 
     def raw_batches(self, codes=None):
         from pop.exports.source import base_raw_batches
@@ -111,17 +111,17 @@ class FirstRows:
 
 
 class Replay(FirstRows):
-    """Source: 20,000 views read once, replayed until ``limit`` rows (writers alone)."""
+    """Source: 20,000 records read once, replayed until ``limit`` rows (writers alone)."""
 
     def __init__(self, limit: int, codes=None):
         super().__init__(limit)
         self.sample = []
-        for batch in super().batches(codes):
+        for batch in super().record_batches(codes):
             self.sample += batch
             if len(self.sample) >= 20_000:
                 break
 
-    def batches(self, codes=None):
+    def record_batches(self, codes=None):
         left = self.limit
         while left > 0:
             for i in range(0, len(self.sample), 2000):

@@ -162,12 +162,12 @@ def test_a_failing_file_export_leaves_nothing(corpus, data_dir, monkeypatch):
     from pop.exports.info import ExportInfo
     from pop.exports.writers import get_format
     src = export_source.BaseSource("merimee")
-    original = export_source.Source.batches
+    original = export_source.BaseSource.raw_batches
 
     def broken(self, codes=None):
         yield from list(original(self, codes))[:1]
         raise RuntimeError("disque plein")
-    monkeypatch.setattr(export_source.BaseSource, "batches", broken)
+    monkeypatch.setattr(export_source.BaseSource, "raw_batches", broken)
     monkeypatch.setattr(export_source, "BATCH", 4)
     dest = data_dir / "out.csv"
     with pytest.raises(RuntimeError):

@@ -7,7 +7,9 @@ import multiprocessing
 
 import openpyxl
 import pytest
+from django.urls import reverse
 
+from pop.catalog import service
 from pop.exports import pipeline, run, xlsx
 from pop.exports import source as export_source
 from pop.exports.columns import Layout
@@ -121,3 +123,22 @@ def test_xlsx_continues_on_a_second_sheet_that_openpyxl_and_libreoffice_read(cor
     assert all(len(r) == width for r in wb["Notices (3)"].iter_rows(values_only=True))
     converted = libreoffice_convert(dest, tmp_path / "lo", "pdf")[0]
     assert converted.read_bytes().startswith(b"%PDF")
+
+
+def test_the_manifest_column_follows_the_memoire_photos_of_each_record(corpus, data_dir, settings, monkeypatch):
+    """A Mérimée record's IIIF column comes from the Mémoire photos that illustrate it (derived links
+    merged into the stored record when its row is built): filled for the record whose photo has an
+    image, empty for the record whose photo has none and for the others — in one process and in two."""
+    service.save_many([("memoire", {"REF": "AP00000001", "IMG": "memoire/AP00000001/vue.jpg",
+                                    "LBASE": ["PA00000001"], "LEG": "Vue générale"}),
+                       ("memoire", {"REF": "AP00000002", "LBASE": ["PA00000002"], "LEG": "Sans image"})], actor="test")
+    monkeypatch.setattr(export_source, "BATCH", 3)
+    src = export_source.BaseSource("merimee")
+    manifest = "https://pop.test" + reverse("iiif-manifest", args=["merimee", "PA00000001"])
+    for processes in (1, 2):
+        for fmt in ("csv", "xlsx", "jsonl"):
+            dest = data_dir / f"manifests{processes}.{fmt}"
+            assert export_file(fmt, src, "REF,TICO", dest, processes, settings) == 30
+            _, rows = read_back(fmt, dest)
+            filled = {r["REF"]: r.get("MANIFESTE_IIIF") for r in rows if r.get("MANIFESTE_IIIF")}
+            assert filled == {"PA00000001": manifest}, (fmt, processes)

@@ -10,9 +10,11 @@ Column sets, all read from the schema registry (no field list lives here):
   as full text, and the geographic position — what the record's card and page put forward;
 - ``all``: every public field;
 - a chosen list of field codes. A code that exists but is public in none of the exported bases is
-  refused (400 naming it): restricted and internal fields never come out, whatever is asked. Rows
-  are built from views already filtered by ``pop.catalog.reading.read_records(..., V.PUBLIC)``, so
-  a field public in one base and restricted in another only ever shows the public base's values.
+  refused (400 naming it): restricted and internal fields never come out, whatever is asked. A row
+  reads a record's public view or its decoded stored data (with derived links merged in), and only
+  ever reads the base's public fields (per-base plans hold public codes only; the IIIF column sees
+  the public image fields only), so a field public in one base and restricted in another only ever
+  shows the public base's values.
 
 Several bases: the union of their columns in registry order, with the base's name (the registry's
 ``BASE`` field) as first column. Multi-valued fields are joined with `` ; ``; a position is split
@@ -101,6 +103,16 @@ def _text(value):
         except TypeError:
             return as_text(value)
     return None if value == {} else as_text(value)
+
+
+def _csv_text(value) -> str:
+    """A CSV cell from a value that is not a string: "" when empty."""
+    return "" if value is None else (_text(value) or "")
+
+
+def _number_text(value) -> str:
+    """A CSV cell from a position's coordinate (a number, or None): written as the csv module would."""
+    return "" if value is None else str(value)
 
 
 def as_number(value):
@@ -263,7 +275,8 @@ class Layout:
         self.columns.append(Column(LINK_KEY, "Lien vers la notice", "url"))
         self.columns.append(Column(IIIF_KEY, "Manifeste IIIF des images", "url"))
         # Plans: (code, converter) per column; converter None = text (a string goes through as is,
-        # the common case, without a function call). The base name is a constant of the base.
+        # the common case, without a function call). The base name is a constant of the base. Only
+        # public fields enter a plan: rows may be built from a record's whole stored data.
         text_plans: dict[str, list] = {b.slug: [] for b in self.bases}
         self._consts: dict[str, list] = {b.slug: [] for b in self.bases}
         for base in self.bases:
@@ -301,7 +314,9 @@ class Layout:
         for base in self.bases:
             page = reverse("public:notice", args=[base.public_slug, "REFREF"])
             manifest = reverse("iiif-manifest", args=[base.slug, "REFREF"])
-            self._links[base.slug] = (base, site + page.replace("REFREF", "{}"), site + manifest.replace("REFREF", "{}"))
+            images = tuple(c for c in base.image_fields if base[c].visibility is V.PUBLIC)
+            self._links[base.slug] = (base, site + page.replace("REFREF", "{}"), site + manifest.replace("REFREF", "{}"),
+                                      images)
 
     @classmethod
     def build(cls, bases, fields=None, site_url: str | None = None) -> "Layout":
@@ -319,15 +334,20 @@ class Layout:
         return [c.header for c in self.columns]
 
     def links(self, base_slug: str, ref: str, view: dict) -> tuple[str, str]:
-        base, page, manifest = self._links[base_slug]
+        """(record page URL, IIIF manifest URL or "") of a record; the manifest column depends on
+        the base's public image fields only, whatever else ``view`` holds."""
+        base, page, manifest, images = self._links[base_slug]
         r = ref if _URL_SAFE.match(ref) else quote(ref, safe="")
-        return page.format(r), (manifest.format(r) if image_paths(base, view) else "")
+        return page.format(r), (manifest.format(r) if image_paths(base, {c: view.get(c) for c in images}) else "")
 
-    def _compile(self, plan, base_slug: str):
-        """The function (REF, view) → row of one base and one kind of row, generated once from its
-        plan: one list display with an expression per column, no loop nor call per plain string
-        (the most common cell) — several times cheaper than interpreting the plan on each row."""
-        env = {"_text": _text, "_empty": _empty, "_links": partial(self.links, base_slug)}
+    def _compile(self, plan, base_slug: str, text: bool):
+        """The function (REF, data) → row of one base and one kind of row (cells, or CSV text cells
+        when ``text``), generated once from its plan: one list display with an expression per
+        column, no loop nor call per plain string (the most common cell) — several times cheaper
+        than interpreting the plan on each row. ``data`` is a public view or a record's decoded
+        stored data: only the plan's codes (public fields) are read."""
+        env = {"_text": _text, "_empty": _empty, "_csv_text": _csv_text, "_number_text": _number_text,
+               "_links": partial(self.links, base_slug)}
         consts = dict(self._consts[base_slug])
         exprs = []
         for i, (code, conv) in enumerate(plan):
@@ -335,31 +355,37 @@ class Layout:
                 env[f"k{i}"] = consts[i]
                 exprs.append(f"k{i}")
             elif code == _ABSENT:
-                exprs.append("None")
+                exprs.append('""' if text else "None")
+            elif conv is None and text:
+                exprs.append(f"(v if (v := get({code!r})).__class__ is str else _csv_text(v))")
             elif conv is None:
                 exprs.append(f"(v if (v := get({code!r})) is None or v.__class__ is str else _text(v))")
             else:
                 env[f"c{i}"] = conv
-                exprs.append(f"(None if _empty(v := get({code!r})) else c{i}(v))")
-        src = ("def row(ref, view):\n    get = view.get\n"
-               f"    return [{', '.join([*exprs, '*_links(ref, view)'])}]\n")
+                exprs.append(f'("" if _empty(v := get({code!r})) else _number_text(c{i}(v)))' if text else
+                             f"(None if _empty(v := get({code!r})) else c{i}(v))")
+        src = ("def row(ref, data):\n    get = data.get\n"
+               f"    return [{', '.join([*exprs, '*_links(ref, data)'])}]\n")
         exec(compile(src, f"<export row {base_slug}>", "exec"), env)   # noqa: S102 - code built above from registry codes (repr'd)
         return env["row"]
 
-    def cells(self, base_slug: str, ref: str, view: dict) -> list:
-        """One spreadsheet row: str / int / float / date / None per column."""
+    def cells(self, base_slug: str, ref: str, data: dict) -> list:
+        """One spreadsheet row: str / int / float / date / None per column. ``data``: the record's
+        public view or its decoded stored data (only public fields are read)."""
         fn = self._cell_fns.get(base_slug) or self._cell_fns.setdefault(
-            base_slug, self._compile(self._plans[base_slug], base_slug))
-        return fn(ref, view)
+            base_slug, self._compile(self._plans[base_slug], base_slug, False))
+        return fn(ref, data)
 
-    def text_cells(self, base_slug: str, ref: str, view: dict) -> list:
-        """One CSV row: the values as text (a position's latitude / longitude stay numbers)."""
+    def text_cells(self, base_slug: str, ref: str, data: dict) -> list[str]:
+        """One CSV row: every cell as text ("" when empty), numbers written as the csv module writes
+        them. ``data`` as for ``cells``."""
         fn = self._text_fns.get(base_slug) or self._text_fns.setdefault(
-            base_slug, self._compile(self._text_plans[base_slug], base_slug))
-        return fn(ref, view)
+            base_slug, self._compile(self._text_plans[base_slug], base_slug, True))
+        return fn(ref, data)
 
     def record(self, base_slug: str, ref: str, view: dict) -> dict:
-        """One JSON Lines object: field codes → values as in the record (lists and positions kept)."""
+        """One JSON Lines object: field codes → values as in the record (lists and positions kept).
+        ``view`` as ``data`` for ``cells``: only the base's public fields are read."""
         out = {}
         for code in self._json[base_slug]:
             if code == "BASE" and self.mixed:

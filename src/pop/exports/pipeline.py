@@ -1,15 +1,20 @@
-"""Two processes for one large file export: this one reads, a forked child writes — and both decode.
+"""Two processes for one large file export: this one reads, a forked child writes — and both encode.
 
     n = write_in_child(fmt, layout, info, raw_batches, part, workdir)
 
 This process does everything that needs the database or the search engine: it fetches records
 (one SQL statement per batch) and their derived links. Turning a batch into the format's rows —
-decoding the JSON, keeping the public fields the export shows (``source.views_from_raw``), building
-cells (``fmt.prepare``) — is pure work that either process can do; the child then runs the format's
-writer (``fmt.write``: CSV, XML and zip compression) into the destination file. Each batch goes to
-the child either as rows already prepared here, or raw when the child has less than two batches in
-hand (it would otherwise wait): so the two cores stay busy whatever the format's balance (CSV's
-writer is cheap and its child decodes many batches; XLSX and ODS children mostly write).
+decoding the JSON (``source.records_from_raw``), building each row from the public fields the
+export shows (``fmt.prepare``) — is pure work that either process can do; the child writes the
+file. Each batch goes to the child raw when the child has less than two batches in hand (it would
+otherwise wait), else this process does that batch's share itself, so the two cores stay busy
+whatever the format's balance:
+- formats of independent rows (CSV, JSON Lines: ``fmt.encode``) are split by batch: a batch done
+  here is sent as the bytes of the file, which the child writes in order, while the raw batches it
+  receives it decodes and encodes itself — both processes do the same work, and nothing structured
+  crosses the pipe;
+- the others (XLSX, ODS: one stream of XML and zip compression) are split by stage: a batch done
+  here is sent as prepared rows, and the child runs the format's writer on every row.
 
 The child never touches the database (it inherits this process's memory, not its connections) and
 exits with ``os._exit`` like every multiprocessing child. Memory stays bounded: a queue of two
@@ -26,37 +31,68 @@ import signal
 import threading
 import traceback
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from pop.exports.columns import Layout
 from pop.exports.errors import ExportError
 from pop.exports.info import ExportInfo
 from pop.exports.run import quiet_gc
-from pop.exports.source import views_from_raw
+from pop.exports.source import records_from_raw
 from pop.exports.writers import Format
 
 _END = b""
-RAW, ITEMS = 0, 1
+RAW, ROWS, BYTES = 0, 1, 2   # message kinds: a raw batch, prepared rows, encoded bytes (with their row count)
+
+
+def _preparer(fmt: Format, layout: Layout):
+    prepare = fmt.prepare(layout)
+
+    def prepared(raw: list) -> list:
+        return [prepare(b, r, data) for b, r, data in records_from_raw(raw)]
+    return prepared
+
+
+def _write_encoded(fmt: Format, layout: Layout, info: ExportInfo, messages: Iterator, fh) -> None:
+    prepared, encode = _preparer(fmt, layout), fmt.encode(layout)
+    fh.write(fmt.head(layout, info))
+    n = 0
+    for kind, payload in messages:
+        if kind == RAW:
+            n += len(payload)
+            payload = encode(prepared(payload))
+        else:
+            count, payload = payload
+            n += count
+        fh.write(payload)
+    info.written = n
+
+
+def _write_rows(fmt: Format, layout: Layout, info: ExportInfo, messages: Iterator, fh, workdir) -> None:
+    prepared = _preparer(fmt, layout)
+
+    def items():
+        for kind, payload in messages:
+            yield from (prepared(payload) if kind == RAW else payload)
+    for chunk in fmt.writer()(layout, items(), info, workdir):
+        fh.write(chunk)
 
 
 def _child(fmt: Format, layout: Layout, info: ExportInfo, path: str, workdir, rx, acks, tx) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)
-    prepare, codes = fmt.prepare(layout), layout.codes
 
-    def items():
+    def messages():
         loads, recv, ack = pickle.loads, rx.recv_bytes, acks.send_bytes
         while (data := recv()) != _END:
-            kind, payload = loads(data)
-            if kind == RAW:
-                payload = [prepare(b, r, v) for b, r, v in views_from_raw(payload, codes)]
-            yield from payload
-            ack(b".")
+            yield loads(data)
+            ack(b".")   # done with it (the consumer asked for the next one)
 
     try:
         with quiet_gc(), open(path, "wb") as fh:
-            for chunk in fmt.write(layout, items(), info, workdir):
-                fh.write(chunk)
+            if fmt.encode is not None:
+                _write_encoded(fmt, layout, info, messages(), fh)
+            else:
+                _write_rows(fmt, layout, info, messages(), fh, workdir)
         tx.send(("ok", info.written))
     except ExportError as exc:
         tx.send(("export_error", (exc.message, exc.code)))
@@ -96,7 +132,8 @@ def write_in_child(fmt: Format, layout: Layout, info: ExportInfo, raw_batches: I
     failed: list = []
     sender = threading.Thread(target=_sender, args=(data_tx, messages, failed), daemon=True)
     sender.start()
-    prepare, codes, dumps = fmt.prepare(layout), layout.codes, pickle.dumps
+    prepared, dumps = _preparer(fmt, layout), pickle.dumps
+    encode = fmt.encode(layout) if fmt.encode is not None else None
     sent = in_hand = 0
     try:
         for raw in raw_batches:
@@ -112,8 +149,10 @@ def write_in_child(fmt: Format, layout: Layout, info: ExportInfo, raw_batches: I
                 break   # the writer stopped: its report says why
             if in_hand < 2:
                 message = (RAW, raw)
+            elif encode is not None:
+                message = (BYTES, (len(raw), encode(prepared(raw))))
             else:
-                message = (ITEMS, [prepare(b, r, v) for b, r, v in views_from_raw(raw, codes)])
+                message = (ROWS, prepared(raw))
             messages.put(dumps(message, pickle.HIGHEST_PROTOCOL))
             in_hand += 1
             sent += len(raw)

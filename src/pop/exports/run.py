@@ -6,7 +6,7 @@
 A file is written under a temporary name next to its destination and renamed when complete; any
 failure or cancellation removes it, so no partial export is ever left behind. Files of at least
 ``POP_EXPORT_PARALLEL_MIN`` records (20,000 by default; 0 = never) are written by two processes
-(``pop.exports.pipeline``): this one reads, a forked child writes the file, both decode records.
+(``pop.exports.pipeline``): this one reads, a forked child writes the file, both decode and encode records.
 """
 from __future__ import annotations
 
@@ -52,9 +52,10 @@ def parallel_min() -> int:
 
 def batches(source: Source, progress: Callable[[int], None] | None = None,
             codes: Codes = None) -> Iterator[list[tuple[str, str, dict]]]:
-    """Batches of (base, REF, view) of a source; ``progress(n)`` after each batch (it may raise ``Cancelled``)."""
+    """Batches of (base, REF, record data) of a source (``Source.record_batches``: the formats'
+    rows read the public fields they show); ``progress(n)`` after each batch (it may raise ``Cancelled``)."""
     n = 0
-    for batch in source.batches(codes):
+    for batch in source.record_batches(codes):
         yield batch
         n += len(batch)
         if progress is not None:

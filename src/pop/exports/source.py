@@ -4,6 +4,8 @@
     src.total, src.bases, src.description
     for batch in src.batches():          # lists of (base slug, REF, public view), up to BATCH each
         ...
+    for batch in src.record_batches(layout.codes):   # (base slug, REF, decoded stored data): Layout rows
+        ...
 
 A search is walked page by page with ``search_after`` (keyset pagination: no offset cap, the same
 cost at any depth); each page's records are then read from the database in one batch per base. A
@@ -14,7 +16,9 @@ Reading is lean because exports read millions of records: one SQL statement per 
 plain tuples (no model instances), orjson, derived links from ``reading.derived_links`` only for
 bases whose exported fields need them, and views holding only the fields the export shows. Field
 visibility comes from the registry through ``reading.public_codes`` (the set ``read_records(...,
-V.PUBLIC)`` applies): a restricted or internal field never enters a view, whatever is asked.
+V.PUBLIC)`` applies): a restricted or internal field never enters a view, whatever is asked. Row
+formats skip the view: their ``Layout`` reads the public fields it shows straight from the decoded
+record (``records_from_raw``).
 """
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ Raw = tuple[int, str, str, object, dict | None]   # (id, base, REF, JSON text or
 def _fetch(where: str, params: list, suffix: str = "") -> list[tuple[int, str, str, object]]:
     """Published records as plain (id, base, REF, JSON text) tuples, one SQL statement, no model
     instance (the ORM's per-row ``from_db`` and ``json.loads`` cost several times more on the
-    millions of rows of a large export); the JSON is decoded later by orjson (``views_from_raw``)."""
+    millions of rows of a large export); the JSON is decoded later by orjson (``records_from_raw``)."""
     pg = connection.vendor == "postgresql"
     sql = (f"SELECT id, base, ref, {'data::text' if pg else 'data'} FROM {Record._meta.db_table} "
            f"WHERE status = %s AND {where}{suffix}")
@@ -93,28 +97,36 @@ def with_links(rows: list[tuple[int, str, str, object]], codes: Codes = None) ->
     return [(i, b, r, d, derived.get(i)) for i, b, r, d in rows]
 
 
-def views_from_raw(rows: list[Raw], codes: Codes = None) -> list[Row]:
-    """Public views of raw rows: own data plus derived links, only public fields, only the ``codes``
-    asked for each base (every public field when None), empty values left out — the same views as
-    ``reading.read_records(..., V.PUBLIC)`` restricted to those codes. Needs no database (the
-    export's writing process may run it)."""
-    plans = _plans({b for _, b, _, _, _ in rows}, codes)
+def records_from_raw(rows: list[Raw]) -> list[Row]:
+    """Decoded records of raw rows, derived links merged in: (base, REF, data) where ``data`` holds
+    every stored field, restricted ones included — for readers that pick public fields themselves
+    (``columns.Layout``'s rows, whose plans hold public codes only). Needs no database."""
     loads = orjson.loads
     out = []
     append = out.append
     for i, b, r, data, extra in rows:
-        if data.__class__ is not dict:
+        if data.__class__ is dict:
+            if extra:
+                data = dict(data)     # not the caller's dict: derived links are merged into it
+        else:
             data = loads(data)
-        elif extra:
-            data = dict(data)     # not the caller's dict: derived links are merged into it
         if extra:
             for code, values in extra.items():
                 own = data.get(code)
                 if isinstance(own, list) and own and code != "MEMOIRE":
                     values = list(dict.fromkeys([*own, *values]))
                 data[code] = values
-        append((b, r, {c: v for c in plans[b][0] if c in data and (v := data[c]) not in _EMPTY}))
+        append((b, r, data))
     return out
+
+
+def views_from_raw(rows: list[Raw], codes: Codes = None) -> list[Row]:
+    """Public views of raw rows: own data plus derived links, only public fields, only the ``codes``
+    asked for each base (every public field when None), empty values left out — the same views as
+    ``reading.read_records(..., V.PUBLIC)`` restricted to those codes. Needs no database."""
+    plans = _plans({b for _, b, _, _, _ in rows}, codes)
+    return [(b, r, {c: v for c in plans[b][0] if c in data and (v := data[c]) not in _EMPTY})
+            for b, r, data in records_from_raw(rows)]
 
 
 def load_raw(pairs: list[tuple[str, str]], codes: Codes = None) -> list[Raw]:
@@ -255,6 +267,12 @@ class Source:
         view to the fields the export shows."""
         for raw in self.raw_batches(codes):
             yield views_from_raw(raw, codes)
+
+    def record_batches(self, codes: Codes = None) -> Iterator[list[Row]]:
+        """Batches of decoded records (``records_from_raw``: whole stored data, for ``Layout`` rows,
+        which read public fields only); derived links are read for the bases whose ``codes`` need them."""
+        for raw in self.raw_batches(codes):
+            yield records_from_raw(raw)
 
     @staticmethod
     def from_spec(spec: dict) -> "Source":
