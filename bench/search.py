@@ -16,8 +16,9 @@ Queries (each: p50 / p95 in ms over --runs warm runs):
   expert compare     a date comparison AND an OR group
   map clusters       every geolocated record, zoom 5 (France)
 The "raw" column runs the equivalent Tantivy queries built by hand (tantivy-py only: term /
-phrase / regex / range queries, search, doc fetch, aggregations), so the ratio is the
-platform's own overhead (validation, query building, JSON decoding of hits, facet assembly).
+phrase / regex / range queries, search, key fetch, aggregations), so the ratio is the
+platform's own overhead (validation, query building, reading the hits' records from the database
+by key, facet assembly).
 """
 from __future__ import annotations
 
@@ -81,8 +82,8 @@ class Raw:
 
     def hits(self, q, n=20, **kw):
         res = self.searcher.search(q, n, count=True, **kw)
-        docs = [json.loads(bytes(self.searcher.doc(a)["src"][0])) for _s, a in res.hits]
-        return res.count, docs
+        keys = [self.searcher.doc(a)["key"][0] for _s, a in res.hits]   # the index stores keys, not views
+        return res.count, keys
 
     def facets(self, q, fields):
         return self.searcher.aggregate(q, {f: {"terms": {"field": f, "size": 10}} for f in fields})

@@ -78,10 +78,10 @@ def test_rebuild_swaps_atomically_and_check_compares(db, sync, index_dir):
     with pytest.raises(CommandError):
         call_command("index", "check", "--sample", "20")
     assert not store.check(sample=20)["ok"]
-    # a stale stored view is drift too
+    # a stale document is drift too (its digest differs from a fresh build's)
     w = store.GenWriter(after)
     w.writer.delete_documents_by_term("key", "merimee/PA00000006")
-    w.writer.add_document(tantivy.Document(key="merimee/PA00000006", base="merimee", src=b'{"REF":"PA00000006"}'))
+    w.writer.add_json('{"key": "merimee/PA00000006", "base": "merimee", "h": 6}')
     w.commit(w.checkpoint)
     w.close()
     problems = store.check(sample=20)["problems"]

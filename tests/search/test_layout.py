@@ -27,3 +27,18 @@ def test_contains_on_closed_vocabulary_codes_without_trigrams(corpus):  # noqa: 
     producers = Counter(r.data.get("PRODUCTEUR") for r in Record.objects.filter(status="published"))
     name, n = producers.most_common(1)[0]
     assert expert({"field": "PRODUCTEUR", "operator": "*", "value": name[1:-1].lower()}).total >= n
+
+
+def test_hits_are_read_from_the_database_by_key(corpus):  # noqa: F811
+    from pop.catalog import service
+    from pop.search.interface import SimpleQuery, search
+
+    hit = search(SimpleQuery(text="PA00000007", size=1)).hits[0]
+    assert hit.ref == "PA00000007" and hit.doc["REF"] == "PA00000007"
+    assert hit.doc["title"].startswith("Moulin Saint-Étienne") and hit.doc["base_label"] == registry.get("merimee").label
+    assert not any(k.startswith("POP_FLAGS") or k == "POP_IMPORT" for k in hit.doc)   # restricted: never returned
+    # deleted after the last sync: the index still finds it for a moment, the hit holds only what the key says
+    service.delete("merimee", "PA00000007", actor="test")
+    hit = search(SimpleQuery(text="PA00000007", size=1)).hits[0]
+    assert hit.doc == {"REF": "PA00000007", "title": "PA00000007", "authors": [], "base_label": hit.doc["base_label"],
+                       "image": ""}

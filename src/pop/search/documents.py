@@ -1,7 +1,8 @@
 """Record views → Tantivy documents (what the index holds for one record).
 
 The view comes from ``pop.catalog.reading.read_records(records, V.PUBLIC)``: restricted and internal
-fields are absent before anything is indexed or stored, so they can neither be searched nor returned.
+fields are absent before anything is indexed, so they can neither be searched nor returned (hits
+read their view from the database with the same function, see ``source``).
 """
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import orjson
 
 from pop.catalog.reading import image_paths
 from pop.referentials.geography import department_of
@@ -254,17 +253,22 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
     if ys:
         doc["year_lo"], doc["year_hi"] = min(ys), max(ys)
     # sorts
-    c = core(slug, view)
-    doc["o_title"] = hexkey(c["title"], rid)
+    doc["o_title"] = hexkey(title_of(base, view), rid)
     doc["o_ref"] = hexkey(ref, rid)
     doc["o_date"] = f"{(min(ys) + 5000) if ys else YEAR_NONE:05d}" + "." + f"{rid:012x}"
     dmaj = str(view.get("DMAJ") or "")[:10]
     if not dmaj and updated_at is not None:   # a datetime, or its text as read by raw SQL
         dmaj = updated_at.date().isoformat() if hasattr(updated_at, "date") else str(updated_at)[:10]
     doc["o_modified"] = _NON_DIGITS.sub("", dmaj).ljust(8, "0")[:8] + "." + f"{rid:012x}"
-    stored = dict(view)
-    stored.update(c)
-    if pt:
-        stored["POP_COORDONNEES"] = {"lat": pt[0], "lon": pt[1]}
-    doc["src"] = orjson.dumps(stored)
     return doc
+
+
+def source(slug: str, view: dict) -> dict:
+    """What a hit returns for one public record view: the view, the cross-base core, and the geopoint
+    normalised to floats. Read from the database when hits are served (the index stores no view)."""
+    out = dict(view)
+    out.update(core(slug, view))
+    pt = geopoint(view)
+    if pt:
+        out["POP_COORDONNEES"] = {"lat": pt[0], "lon": pt[1]}
+    return out

@@ -11,7 +11,6 @@ import threading
 import time
 from collections import OrderedDict
 
-import orjson
 import tantivy
 
 from pop.schema import registry
@@ -345,10 +344,11 @@ def search(query) -> SearchResult:
             q = combine(fuzzy, filters)
             hits_raw, total = _collect(index, searcher, q, query, sort, order)
     hits = []
-    for i, (key, addr) in enumerate(hits_raw):
-        d = searcher.doc(addr)
-        base, ref = d["key"][0].split("/", 1)
-        src = orjson.loads(bytes(d["src"][0]))
+    keys = [searcher.doc(addr)["key"][0] for _key, addr in hits_raw]
+    sources = store.read_sources(keys)   # the index stores no view: the database is read by key
+    for i, ((key, _addr), k) in enumerate(zip(hits_raw, keys)):
+        base, ref = k.split("/", 1)
+        src = sources[k]
         if sort == "relevance":
             sk = [key, query.offset + i if not query.search_after else _rank(query.search_after) + 1 + i]
             score = float(key)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 
-import orjson
 import tantivy
 
 from pop.search import engine
 from pop.search import schema as S
+from pop.search import store
 from pop.search.interface import ExpertQuery, QueryError, SimpleQuery
 
 RECORDS_MAX = 300      # below this many records in the box, the records themselves are returned
@@ -53,11 +53,11 @@ def map_clusters(query: SimpleQuery | ExpertQuery, bbox=None, zoom: int = 5) -> 
     clusters.sort(key=lambda c: -c["count"])
     records = []
     if total <= RECORDS_MAX:
-        hits = searcher.search(q, RECORDS_MAX, count=False).hits
-        for _score, addr in hits:
-            d = searcher.doc(addr)
-            base, ref = d["key"][0].split("/", 1)
-            src = orjson.loads(bytes(d["src"][0]))
+        keys = [searcher.doc(addr)["key"][0] for _score, addr in searcher.search(q, RECORDS_MAX, count=False).hits]
+        sources = store.read_sources(keys)
+        for k in keys:
+            base, ref = k.split("/", 1)
+            src = sources[k]
             pt = src.get("POP_COORDONNEES") or {}
             records.append({"base": base, "ref": ref, "title": src.get("title", ref),
                             "lat": pt.get("lat"), "lon": pt.get("lon"), "image": src.get("image", "")})

@@ -10,7 +10,8 @@ Full text: one ``t_<weight>`` field per distinct weight of ``searchable_fields``
 Cross-base core: ``key`` (base/REF), ``base``, ``ref``, facets ``f_<facet>`` (terms facets of
 ``FACETS``, plus ``f_lieu1..3`` for the region → department → commune hierarchy), ``has`` (codes
 present, for ∃), ``year_lo``/``year_hi``, ``lat``/``lon`` and the map cell ``cell`` (Morton code), sort keys
-``o_<sort>``, and the stored public view ``src``.
+``o_<sort>``, and ``h``, a digest of the whole document (stored, for ``pop index check``). The index
+stores no record view: hits are read from the database by key (``store.read_sources``).
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def has_numeric(code: str) -> bool:
     return True  # every code may hold numbers / dates (text values that parse are indexed too)
 
 
-LAYOUT = 5   # bump when the document layout changes without the registry changing
+LAYOUT = 6   # bump when the document layout changes without the registry changing
 
 # Computed codes whose values come from a closed, small set whatever the number of records (the base
 # label, the producer table, oui/non flags, department names, platform dates: at most a few thousand
@@ -95,7 +96,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("key", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("base", stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("has", tokenizer_name="raw", index_option="basic")
-    sb.add_bytes_field("src", stored=True)
+    sb.add_unsigned_field("h", stored=True)
     # trigrams of every text code in one JSON field ("g.TICO"): one field entry per document
     # instead of one per code makes indexing about 1.5 times faster.
     sb.add_json_field("g", tokenizer_name="tri", index_option="position")
