@@ -28,6 +28,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MOJIBAKE_RE = re.compile("Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
                          "|Â[\u00a0-\u00bf]|â€|\ufffd")
 ALNUM_RE = re.compile(r"^[0-9A-Za-z]+$")
+INSEE_RE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,7 @@ def _location_rules(base: Base, data: dict) -> list[Issue]:
     insee_code = "INSEE" if data.get("INSEE") or "INSEE2" not in base else "INSEE2"
     if insee_code in base:
         for insee in data.get(insee_code) or []:
-            if len(insee) != 5 or not re.match(r"^[0-9][0-9AB][0-9]{3}$", insee):
+            if len(insee) != 5 or not INSEE_RE.match(insee):
                 issues.append(_err(base[insee_code], "INSEE_LENGTH_5", f"« {insee} » : un code INSEE a 5 caractères"))
             elif dpts and insee_department(insee) not in dpts:
                 issues.append(_err(base[insee_code], f"{insee_code}_DPT_MATCH_FAIL",
@@ -407,11 +408,10 @@ def _memoire_rules(base: Base, data: dict) -> list[Issue]:
     issues: list[Issue] = []
     prefixes = _lbase_prefixes()
     for v in data.get("LBASE") or []:
-        prefix = next((p for p in prefixes if v.startswith(p)), None)
-        if prefix is None:
+        if not v.startswith(prefixes):
             issues.append(_warn(base["LBASE"], "LBASE_INVALID",
                                 f"« {v[:64]} » ne commence pas par un préfixe connu ({', '.join(sorted(prefixes))})"))
-        elif prefix in ("PA", "IA", "EA", "PM", "IM", "EM") and len(v) != 10:
+        elif len(v) != 10 and next(p for p in prefixes if v.startswith(p)) in ("PA", "IA", "EA", "PM", "IM", "EM"):
             issues.append(_warn(base["LBASE"], "LBASE_LENGTH_EXACT_10",
                                 f"« {v[:64]} » : une référence Mérimée ou Palissy a 10 caractères"))
     for code in ("NUMTI", "NUMP"):
