@@ -128,7 +128,8 @@ def test_xlsx_continues_on_a_second_sheet_that_openpyxl_and_libreoffice_read(cor
 def test_the_manifest_column_follows_the_memoire_photos_of_each_record(corpus, data_dir, settings, monkeypatch):
     """A Mérimée record's IIIF column comes from the Mémoire photos that illustrate it (derived links
     merged into the stored record when its row is built): filled for the record whose photo has an
-    image, empty for the record whose photo has none and for the others — in one process and in two."""
+    image, empty for the record whose photo has none and for the others — in one process and in two.
+    The MEMOIRE column itself lists the linked photos' REF."""
     service.save_many([("memoire", {"REF": "AP00000001", "IMG": "memoire/AP00000001/vue.jpg",
                                     "LBASE": ["PA00000001"], "LEG": "Vue générale"}),
                        ("memoire", {"REF": "AP00000002", "LBASE": ["PA00000002"], "LEG": "Sans image"})], actor="test")
@@ -138,7 +139,11 @@ def test_the_manifest_column_follows_the_memoire_photos_of_each_record(corpus, d
     for processes in (1, 2):
         for fmt in ("csv", "xlsx", "jsonl"):
             dest = data_dir / f"manifests{processes}.{fmt}"
-            assert export_file(fmt, src, "REF,TICO", dest, processes, settings) == 30
+            assert export_file(fmt, src, "REF,TICO,MEMOIRE", dest, processes, settings) == 30
             _, rows = read_back(fmt, dest)
             filled = {r["REF"]: r.get("MANIFESTE_IIIF") for r in rows if r.get("MANIFESTE_IIIF")}
             assert filled == {"PA00000001": manifest}, (fmt, processes)
+            photos = {r["REF"]: r["MEMOIRE"] for r in rows if r.get("MEMOIRE")}
+            if fmt == "jsonl":
+                photos = {ref: " ; ".join(e["ref"] for e in entries) for ref, entries in photos.items()}
+            assert photos == {"PA00000001": "AP00000001", "PA00000002": "AP00000002"}, (fmt, processes)

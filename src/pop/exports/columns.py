@@ -300,6 +300,7 @@ class Layout:
         self._text_plans = text_plans
         self._cell_fns: dict = {}
         self._text_fns: dict = {}
+        self._link_fns: dict = {}
         self._json = {b.slug: [c for c, _ in chosen if b.field(c) is not None and b[c].visibility is V.PUBLIC]
                       for b in self.bases}
         # Field codes each base's views must hold: the columns, the JSON Lines keys, and the image
@@ -336,36 +337,62 @@ class Layout:
     def links(self, base_slug: str, ref: str, view: dict) -> tuple[str, str]:
         """(record page URL, IIIF manifest URL or "") of a record; the manifest column depends on
         the base's public image fields only, whatever else ``view`` holds."""
+        fn = self._link_fns.get(base_slug) or self._link_fns.setdefault(base_slug, self._link_fn(base_slug))
+        return fn(ref, view)
+
+    def _link_fn(self, base_slug: str):
         base, page, manifest, images = self._links[base_slug]
-        r = ref if _URL_SAFE.match(ref) else quote(ref, safe="")
-        return page.format(r), (manifest.format(r) if image_paths(base, {c: view.get(c) for c in images}) else "")
+        page, manifest, url_safe = page.format, manifest.format, _URL_SAFE.match
+
+        def links(ref: str, data: dict) -> tuple[str, str]:
+            r = ref if url_safe(ref) else quote(ref, safe="")
+            return page(r), (manifest(r) if image_paths(base, {c: data.get(c) for c in images}) else "")
+        return links
 
     def _compile(self, plan, base_slug: str, text: bool):
         """The function (REF, data) → row of one base and one kind of row (cells, or CSV text cells
         when ``text``), generated once from its plan: one list display with an expression per
-        column, no loop nor call per plain string (the most common cell) — several times cheaper
-        than interpreting the plan on each row. ``data`` is a public view or a record's decoded
-        stored data: only the plan's codes (public fields) are read."""
+        column, no loop nor call per plain string or list of strings (the most common cells) —
+        several times cheaper than interpreting the plan on each row. ``data`` is a public view or a
+        record's decoded stored data: only the plan's codes (public fields) are read.
+
+        Lists are joined inline on the assumption that they hold strings; a row where one does not
+        (numbers, MEMOIRE entries) raises TypeError and is built again by the general expressions."""
         env = {"_text": _text, "_empty": _empty, "_csv_text": _csv_text, "_number_text": _number_text,
-               "_links": partial(self.links, base_slug)}
+               "_join": SEPARATOR.join, "_links": self._link_fns.get(base_slug) or self._link_fns.setdefault(
+                   base_slug, self._link_fn(base_slug))}
         consts = dict(self._consts[base_slug])
-        exprs = []
+        fast, general = [], []
         for i, (code, conv) in enumerate(plan):
+            get = f"(v := get({code!r}))"
             if i in consts:
                 env[f"k{i}"] = consts[i]
-                exprs.append(f"k{i}")
+                fast.append(f"k{i}")
+                general.append(f"k{i}")
             elif code == _ABSENT:
-                exprs.append('""' if text else "None")
+                fast.append('""' if text else "None")
+                general.append(fast[-1])
             elif conv is None and text:
-                exprs.append(f"(v if (v := get({code!r})).__class__ is str else _csv_text(v))")
+                fast.append(f'(v if {get}.__class__ is str else (_join(v) if v.__class__ is list else '
+                            f'"" if v is None else _csv_text(v)))')
+                general.append(f"(v if {get}.__class__ is str else _csv_text(v))")
             elif conv is None:
-                exprs.append(f"(v if (v := get({code!r})) is None or v.__class__ is str else _text(v))")
+                fast.append(f"(v if {get} is None or v.__class__ is str else ((_join(v) if v else None) if "
+                            f"v.__class__ is list else _text(v)))")
+                general.append(f"(v if {get} is None or v.__class__ is str else _text(v))")
             else:
                 env[f"c{i}"] = conv
-                exprs.append(f'("" if _empty(v := get({code!r})) else _number_text(c{i}(v)))' if text else
-                             f"(None if _empty(v := get({code!r})) else c{i}(v))")
-        src = ("def row(ref, data):\n    get = data.get\n"
-               f"    return [{', '.join([*exprs, '*_links(ref, data)'])}]\n")
+                general.append(f'("" if _empty({get}) else _number_text(c{i}(v)))' if text else
+                               f"(None if _empty({get}) else c{i}(v))")
+                if isinstance(conv, partial) and conv.func is _sub:   # a position's coordinate, inline
+                    number = f"{get}.__class__ is dict and ((x := v.get({conv.args[0]!r})).__class__ is float or x.__class__ is int)"
+                    fast.append(f'(str(x) if {number} else "")' if text else f"(x if {number} else None)")
+                else:
+                    fast.append(general[-1])
+        src = ("def row(ref, data):\n    get = data.get\n    try:\n"
+               f"        return [{', '.join([*fast, '*_links(ref, data)'])}]\n"
+               "    except TypeError:\n"
+               f"        return [{', '.join([*general, '*_links(ref, data)'])}]\n")
         exec(compile(src, f"<export row {base_slug}>", "exec"), env)   # noqa: S102 - code built above from registry codes (repr'd)
         return env["row"]
 

@@ -57,15 +57,17 @@ _EMPTY = (None, "", [], {})
 Codes = dict[str, tuple[str, ...]] | None   # base slug → field codes an export needs (None: every public field)
 
 
-Raw = tuple[int, str, str, object, dict | None]   # (id, base, REF, JSON text or dict, derived links or None)
+Raw = tuple[int, str, str, object, dict | None]   # (id, base, REF, JSON bytes / text or dict, derived links or None)
 
 
 def _fetch(where: str, params: list, suffix: str = "") -> list[tuple[int, str, str, object]]:
     """Published records as plain (id, base, REF, JSON text) tuples, one SQL statement, no model
     instance (the ORM's per-row ``from_db`` and ``json.loads`` cost several times more on the
-    millions of rows of a large export); the JSON is decoded later by orjson (``records_from_raw``)."""
+    millions of rows of a large export); the JSON is decoded later by orjson (``records_from_raw``).
+    SQLite hands the JSON over as UTF-8 bytes (``CAST(data AS BLOB)``: its stored text, not decoded
+    into a str only to be re-encoded when a batch is sent to the writing process and for orjson)."""
     pg = connection.vendor == "postgresql"
-    sql = (f"SELECT id, base, ref, {'data::text' if pg else 'data'} FROM {Record._meta.db_table} "
+    sql = (f"SELECT id, base, ref, {'data::text' if pg else 'CAST(data AS BLOB)'} FROM {Record._meta.db_table} "
            f"WHERE status = %s AND {where}{suffix}")
     with connection.cursor() as cur:
         cur.execute(sql, [Record.PUBLISHED, *params])
