@@ -6,9 +6,10 @@ This process does everything that needs the database or the search engine: it fe
 (one SQL statement per batch) and their derived links. Turning a batch into the format's rows —
 decoding the JSON (``source.records_from_raw``), building each row from the public fields the
 export shows (``fmt.prepare``) — is pure work that either process can do; the child writes the
-file. Each batch goes to the child raw when the child has less than two batches in hand (it would
-otherwise wait), else this process does that batch's share itself, so the two cores stay busy
-whatever the format's balance:
+file. Each batch goes to the child raw while it has less than ``AHEAD`` batches sent and not yet
+done (it would otherwise wait; a few in hand ride out the slower batches of this process, such as
+those whose derived links are read), else this process does that batch's share itself, so the two
+cores stay busy whatever the format's balance:
 - formats of independent rows (CSV, JSON Lines: ``fmt.encode``) are split by batch: a batch done
   here is sent as the bytes of the file, which the child writes in order, while the raw batches it
   receives it decodes and encodes itself — both processes do the same work, and nothing structured
@@ -42,6 +43,7 @@ from pop.exports.writers import Format
 
 _END = b""
 RAW, ROWS, BYTES = 0, 1, 2   # message kinds: a raw batch, prepared rows, encoded bytes (with their row count)
+AHEAD = 4                    # batches sent and not yet done by the child before this process does one's share itself
 
 
 def _preparer(fmt: Format, layout: Layout):
@@ -147,7 +149,7 @@ def write_in_child(fmt: Format, layout: Layout, info: ExportInfo, raw_batches: I
                     in_hand -= 1
             except EOFError:
                 break   # the writer stopped: its report says why
-            if in_hand < 2:
+            if in_hand < AHEAD:
                 message = (RAW, raw)
             elif encode is not None:
                 message = (BYTES, (len(raw), encode(prepared(raw))))
