@@ -35,10 +35,29 @@ def _has(value) -> bool:
     return bool(value)
 
 
+_IMAGES_FROM_MEMOIRE = 1   # CONTIENT_IMAGE: illustrated by a Mémoire photo (see ComputeContext)
+_IMAGES_OWN = 2            # CONTIENT_IMAGE: one of the record's own image fields is filled
+_PLANS: dict[str, tuple] = {}
+
+
+def _plan(base: Base) -> tuple:
+    """Which computed fields ``base`` has, decided once per base (compute runs on every write):
+    (CONTIENT_IMAGE kind or 0, DPT_LETTRE, multi-valued DPT, POP_CONTIENT_GEOLOCALISATION)."""
+    plan = _PLANS.get(base.slug)
+    if plan is None:
+        images = 0
+        if "CONTIENT_IMAGE" in base:
+            images = _IMAGES_FROM_MEMOIRE if base.image_fields == ("MEMOIRE",) else _IMAGES_OWN
+        plan = _PLANS[base.slug] = (images, "DPT_LETTRE" in base, "DPT" in base and base["DPT"].multi,
+                                    "POP_CONTIENT_GEOLOCALISATION" in base)
+    return plan
+
+
 def compute(base: Base, data: dict, ctx: ComputeContext, *, created: bool) -> list[Issue]:
     errors: list[Issue] = []
     slug = base.slug
     ref = data.get("REF", "")
+    images, dpt_letters, multi_dpt, geolocation = _plan(base)
     data["BASE"] = base.label
     data["PRODUCTEUR"] = producer_for(slug, ref, data)
     if created or not data.get("DMIS"):
@@ -46,18 +65,16 @@ def compute(base: Base, data: dict, ctx: ComputeContext, *, created: bool) -> li
     data["DMAJ"] = ctx.today
 
     # images
-    if "CONTIENT_IMAGE" in base:
-        if base.image_fields == ("MEMOIRE",):
-            has_image = ctx.memoire_images.get((slug, ref), False)
-        else:
-            has_image = any(_has(data.get(code)) for code in base.image_fields)
-        data["CONTIENT_IMAGE"] = "oui" if has_image else "non"
+    if images == _IMAGES_FROM_MEMOIRE:
+        data["CONTIENT_IMAGE"] = "oui" if ctx.memoire_images.get((slug, ref), False) else "non"
+    elif images:
+        data["CONTIENT_IMAGE"] = "oui" if any(_has(data.get(code)) for code in base.image_fields) else "non"
 
     # departments in letters
-    if "DPT_LETTRE" in base:
+    if dpt_letters:
         names = [department_name(d) for d in data.get("DPT") or []]
         data["DPT_LETTRE"] = [n for n in names if n]
-        if "DPT" in base and base["DPT"].multi:
+        if multi_dpt:
             data["DPT"] = [normalize_dpt(d) for d in data.get("DPT") or []]
 
     if slug == "autor":
@@ -75,7 +92,7 @@ def compute(base: Base, data: dict, ctx: ComputeContext, *, created: bool) -> li
     if slug in ("merimee", "palissy"):
         errors += _project(base, data)
 
-    if "POP_CONTIENT_GEOLOCALISATION" in base:
+    if geolocation:
         point = data.get("POP_COORDONNEES")
         valid = geo.is_valid(point)
         if not valid:

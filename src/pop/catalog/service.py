@@ -349,7 +349,7 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
         facts = {code: raw[code] for code in FACT_CODES if code in raw}
         final.append(Cleaned(base.slug, raw, raw_issues, _Created(
             ref, facts, today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
-            _link_rows(base, data), tuple(_effect_targets(base, data)), _illustrated(base, data))))
+            *_link_facts(base, data))))
     return final
 
 
@@ -634,13 +634,13 @@ def _candidate_bases(field: Field, ref: str) -> tuple[str, ...]:
     return field.links_to
 
 
-_RESOLVERS: dict[tuple[str, str], tuple] = {}
+_RESOLVERS: dict[tuple[str, tuple[str, ...]], tuple] = {}
 
 
 def _resolve_base(field: Field, ref: str) -> str:
     """Target base of a link value: the only candidate, or the one whose REF pattern/prefix fits
     (Autor last: its pattern is the loosest). Candidates and patterns are cached per field."""
-    key = (field.code, ",".join(field.links_to))
+    key = (field.code, field.links_to)
     plan = _RESOLVERS.get(key)
     if plan is None:
         candidates = registry.slugs() if field.links_to == ("*",) else field.links_to
@@ -758,6 +758,20 @@ def _effect_targets_of_data(items: list[_Item]) -> set[tuple[str, str]]:
 def _link_rows(base: Base, data: dict) -> tuple:
     """(field, position, target base, target REF) of every link value of a record."""
     return tuple((f.code, pos, _resolve_base(f, v), v) for f in base.link_fields for pos, v in enumerate(_values(data.get(f.code))))
+
+
+def _link_facts(base: Base, data: dict) -> tuple[tuple, tuple, tuple]:
+    """``_link_rows``, ``_effect_targets`` and ``_illustrated`` of a record from one pass over its
+    link values (the same values in the same order: each target base is resolved once)."""
+    links = _link_rows(base, data)
+    if not links:
+        return links, (), ()
+    codes = EFFECT_FIELDS.get(base.slug, ())
+    effects = tuple((dst, v) for code, _pos, dst, v in links if code in codes)
+    illustrated = ()
+    if base.slug == "memoire" and data.get("CONTIENT_IMAGE") == "oui":
+        illustrated = tuple((dst, v) for code, _pos, dst, v in links if code == "LBASE")
+    return links, effects, illustrated
 
 
 def _effect_targets(base: Base, data: dict) -> list[tuple[str, str]]:
