@@ -43,15 +43,18 @@ def visible(base: Base, data: dict, level: V = V.PUBLIC) -> dict:
     return out
 
 
-def derived_links(records: list[Record]) -> dict[int, dict[str, list]]:
+def derived_links(records: list[Record], only: dict[str, frozenset[str]] | None = None) -> dict[int, dict[str, list]]:
     """record id -> {derived field code: values} for inverse link fields (REFO, REFJOC, REFMUS,
-    REFDE, MEMOIRE…), read from the link table by destination."""
+    REFDE, MEMOIRE…), read from the link table by destination. ``only`` (base slug → codes) reads
+    just those derived fields (an export showing MEMOIRE's images needs none of the others)."""
     out: dict[int, dict[str, list]] = defaultdict(dict)
     wanted: dict[tuple[str, str], list[tuple[Record, object]]] = defaultdict(list)
     for rec in records:
         base = registry.get(rec.base)
+        keep = None if only is None else only.get(rec.base, frozenset())
         for f in base.derived_link_fields:
-            wanted[f.inverse_of].append((rec, f))
+            if keep is None or f.code in keep:
+                wanted[f.inverse_of].append((rec, f))
     for (src_base, src_field), pairs in wanted.items():
         refs_by_base: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for rec, f in pairs:
