@@ -4,13 +4,14 @@ neither a file nor a process behind. The XLSX writer continues on a second sheet
 from __future__ import annotations
 
 import multiprocessing
+import zipfile
 
 import openpyxl
 import pytest
 from django.urls import reverse
 
 from pop.catalog import service
-from pop.exports import pipeline, run, xlsx
+from pop.exports import ods, pipeline, run, xlsx
 from pop.exports import source as export_source
 from pop.exports.columns import Layout
 from pop.exports.info import ExportInfo
@@ -147,3 +148,20 @@ def test_the_manifest_column_follows_the_memoire_photos_of_each_record(corpus, d
             if fmt == "jsonl":
                 photos = {ref: " ; ".join(e["ref"] for e in entries) for ref, entries in photos.items()}
             assert photos == {"PA00000001": "AP00000001", "PA00000002": "AP00000002"}, (fmt, processes)
+
+
+def test_ods_rows_rendered_by_the_reading_process_give_the_same_sheet(corpus, data_dir):
+    """The reading process may render some ODS rows itself (``rows_xml``): a file mixing rendered
+    rows and rows of cells holds the same sheet as one written from cells only."""
+    src = export_source.BaseSource("merimee")
+    layout = Layout.build(src.bases, "all")
+    info = ExportInfo(src.description, src.spec(), src.total, "ODS")
+    cells = [layout.cells(b, r, d) for batch in src.record_batches(layout.codes) for b, r, d in batch]
+    mixed = [*ods.rows_xml(cells[:10]), *cells[10:20], *ods.rows_xml(cells[20:])]
+    files = {}
+    for name, items in (("cells", cells), ("mixed", mixed)):
+        path = data_dir / f"{name}.ods"
+        path.write_bytes(b"".join(ods.render_cells(layout, items, info)))
+        files[name] = zipfile.ZipFile(path).read("content.xml")
+        assert len(read_ods(path)[1]) == 30
+    assert files["cells"] == files["mixed"]

@@ -127,7 +127,7 @@ def _content(layout: Layout, items: Iterable, info: ExportInfo) -> Iterator[byte
             sheets += 1
             parts.append("</table:table>" + _table_start(f"Notices ({sheets})", layout))
             r = 1
-        xml = row_xml(cells)
+        xml = cells if cells.__class__ is str else row_xml(cells)   # a row already rendered (``rows_xml``)
         parts.append(xml)
         size += len(xml)
         count += 1
@@ -175,8 +175,15 @@ def render(layout: Layout, rows: Iterable, info: ExportInfo, workdir: Path | Non
     return render_cells(layout, (cells(b, r, v) for b, r, v in rows), info, workdir)
 
 
+def rows_xml(rows: list) -> list[str]:
+    """The ``<table:table-row>`` of each row of cells: a row carries no number, so another process
+    may render some of the rows that ``render_cells`` writes (it takes them as they are)."""
+    return [_row_xml(cells) for cells in rows]
+
+
 def render_cells(layout: Layout, items: Iterable, info: ExportInfo, workdir: Path | None = None) -> Iterator[bytes]:
-    """Bytes of the spreadsheet whose data rows are ``items`` (lists of cells, ``Layout.cells``)."""
+    """Bytes of the spreadsheet whose data rows are ``items`` (lists of cells, ``Layout.cells``, or
+    rows already rendered by ``rows_xml``)."""
     now = dt.datetime.now()
     # content.xml is deflated at level 1: several times faster than the default 9 for a file only
     # ~15 % larger. Plain (32-bit) zip entries: LibreOffice 7.4 cannot open an ODS whose entries use

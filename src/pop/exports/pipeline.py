@@ -15,7 +15,8 @@ cores stay busy whatever the format's balance:
   receives it decodes and encodes itself — both processes do the same work, and nothing structured
   crosses the pipe;
 - the others (XLSX, ODS: one stream of XML and zip compression) are split by stage: a batch done
-  here is sent as prepared rows, and the child runs the format's writer on every row.
+  here is sent as prepared rows — rendered ones (ODS's row XML) when the format's writer takes
+  them (``fmt.render_rows``) — and the child runs the format's writer on every row.
 
 The child never touches the database (it inherits this process's memory, not its connections) and
 exits with ``os._exit`` like every multiprocessing child. Memory stays bounded: a queue of two
@@ -136,6 +137,7 @@ def write_in_child(fmt: Format, layout: Layout, info: ExportInfo, raw_batches: I
     sender.start()
     prepared, dumps = _preparer(fmt, layout), pickle.dumps
     encode = fmt.encode(layout) if fmt.encode is not None else None
+    render = fmt.render_rows(layout) if fmt.render_rows is not None else None
     sent = in_hand = 0
     try:
         for raw in raw_batches:
@@ -153,6 +155,8 @@ def write_in_child(fmt: Format, layout: Layout, info: ExportInfo, raw_batches: I
                 message = (RAW, raw)
             elif encode is not None:
                 message = (BYTES, (len(raw), encode(prepared(raw))))
+            elif render is not None:
+                message = (ROWS, render(prepared(raw)))
             else:
                 message = (ROWS, prepared(raw))
             messages.put(dumps(message, pickle.HIGHEST_PROTOCOL))

@@ -42,7 +42,9 @@ Row = tuple[str, str, dict]
 # items, info, workdir)`` turns those rows into bytes. Formats whose rows are independent of each
 # other (CSV, JSON Lines) split ``write`` into a ``head(layout, info)`` and an ``encode(layout)``
 # turning any run of rows into bytes, so that two processes can each encode whole batches
-# (``pop.exports.pipeline``); a download runs every step in one process.
+# (``pop.exports.pipeline``); a download runs every step in one process. A format whose ``write``
+# also takes rows already rendered (ODS: row XML, which carries no row number) gives
+# ``render_rows(layout)``: prepared rows → rendered rows, which the reading process may run.
 
 RUN = 1000   # rows encoded at once by ``encoded_write``
 
@@ -135,6 +137,11 @@ def write_ods(layout, items, info, workdir=None) -> Iterator[bytes]:
     return render_cells(layout, items, info, workdir)
 
 
+def _ods_rows(layout: Layout):
+    from pop.exports.ods import rows_xml
+    return rows_xml
+
+
 @dataclass(frozen=True)
 class Format:
     name: str
@@ -145,6 +152,7 @@ class Format:
     write: Callable[..., Iterator[bytes]] | None = None
     head: Callable[[Layout, ExportInfo], bytes] | None = None            # formats of independent rows:
     encode: Callable[[Layout], Callable[[list], bytes]] | None = None    # head + encoded runs (no write)
+    render_rows: Callable[[Layout], Callable[[list], list]] | None = None  # rows that ``write`` takes as they are
 
     def writer(self) -> Callable[..., Iterator[bytes]]:
         """``write(layout, items, info, workdir)``: the format's own, or its head and encoded runs."""
@@ -182,7 +190,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("xlsx", "Classeur Excel (XLSX)", "xlsx",
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _cells_prepare, write_xlsx),
     Format("ods", "Classeur OpenDocument (ODS)", "ods", "application/vnd.oasis.opendocument.spreadsheet",
-           _cells_prepare, write_ods),
+           _cells_prepare, write_ods, render_rows=_ods_rows),
     Format("jsonl", "JSON Lines", "jsonl", "application/x-ndjson; charset=utf-8", _jsonl_prepare,
            head=_jsonl_head, encode=_jsonl_encode),
 )}
