@@ -337,10 +337,16 @@ class Layout:
     def links(self, base_slug: str, ref: str, view: dict) -> tuple[str, str]:
         """(record page URL, IIIF manifest URL or "") of a record; the manifest column depends on
         the base's public image fields only, whatever else ``view`` holds."""
-        fn = self._link_fns.get(base_slug) or self._link_fns.setdefault(base_slug, self._link_fn(base_slug))
-        return fn(ref, view)
+        return self._link_fn(base_slug)(ref, view)
 
     def _link_fn(self, base_slug: str):
+        """The (REF, data) → links function of a base, built once."""
+        fn = self._link_fns.get(base_slug)
+        if fn is None:
+            fn = self._link_fns[base_slug] = self._build_link_fn(base_slug)
+        return fn
+
+    def _build_link_fn(self, base_slug: str):
         base, page, manifest, images = self._links[base_slug]
         page, manifest, url_safe = page.format, manifest.format, _URL_SAFE.match
 
@@ -359,8 +365,7 @@ class Layout:
         Lists are joined inline on the assumption that they hold strings; a row where one does not
         (numbers, MEMOIRE entries) raises TypeError and is built again by the general expressions."""
         env = {"_text": _text, "_empty": _empty, "_csv_text": _csv_text, "_number_text": _number_text,
-               "_join": SEPARATOR.join, "_links": self._link_fns.get(base_slug) or self._link_fns.setdefault(
-                   base_slug, self._link_fn(base_slug))}
+               "_join": SEPARATOR.join, "_links": self._link_fn(base_slug)}
         consts = dict(self._consts[base_slug])
         fast, general = [], []
         for i, (code, conv) in enumerate(plan):
