@@ -10,20 +10,20 @@ Which fields hold regions, departments and communes comes from the cross-base fi
 ``pop.schema.groups`` ("region", "departement", "commune"); department codes and names are resolved
 with ``pop.referentials.geography``. The paths follow the facet's contract documented in
 ``pop.search.interface.SimpleQuery`` (a commune is placed under the record's first department, a
-department under its region). A value that cannot be placed (a commune of a record without a
+department under its region: ``geography.department_path`` / ``commune_path``, the rule the index
+uses too). A value that cannot be placed (a commune of a record without a
 department, an unknown department) gets no path: the caller falls back to a field search.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
-from pop.referentials.geography import department_of
+from pop.referentials.geography import commune_path, department_of, department_path
 from pop.schema import registry
 from pop.schema.groups import GROUPS_BY_KEY
 from pop.schema.types import Base
 
 PLACE_GROUPS = ("region", "departement", "commune")
-COMMUNE_MAX = 100  # characters of a commune kept in a facet path
 
 
 def place_fields(base: Base) -> dict[str, str]:
@@ -61,10 +61,9 @@ def lieu_paths(base: Base, view: dict) -> dict[tuple[str, str], str]:
     for code, value in by_group["departement"]:
         found = department_of(value)
         if found:
-            out[(code, value)] = f"{found[1]}/{found[0]}"
+            out[(code, value)] = department_path(found)
             first = first or found
     if first:
-        name, region = first
         for code, value in by_group["commune"]:
-            out[(code, value)] = f"{region}/{name}/{value[:COMMUNE_MAX]}"
+            out[(code, value)] = commune_path(first, value)
     return out

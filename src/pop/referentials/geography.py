@@ -82,6 +82,23 @@ def department_of(value: str) -> tuple[str, str] | None:
     return DEPARTMENTS[code] if code else None
 
 
+# Paths of the hierarchical place facet (région → département → commune), one rule for the index
+# and the record pages: a department sits under its region, a commune under the record's first
+# known department (communes are ambiguous without one).
+COMMUNE_MAX = 100   # characters of a commune kept in a path
+
+
+def department_path(department: tuple[str, str]) -> str:
+    """"Région/Département" of a ``department_of`` result."""
+    name, region = department
+    return f"{region}/{name}"
+
+
+def commune_path(first_department: tuple[str, str], commune: str) -> str:
+    """"Région/Département/Commune" of a commune of a record whose first known department is given."""
+    return f"{department_path(first_department)}/{commune[:COMMUNE_MAX]}"
+
+
 def insee_department(insee: str) -> str:
     """Department code an INSEE commune code belongs to ("97411" -> "974", "2A004" -> "2A")."""
     insee = (insee or "").strip().upper()

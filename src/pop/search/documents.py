@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pop.catalog.reading import image_paths
-from pop.referentials.geography import department_of
+from pop.referentials.geography import commune_path, department_of, department_path
 from pop.schema import registry
 from pop.schema.groups import GROUPS_BY_KEY, expert_fields, searchable_fields
 from pop.schema.types import Base, T
@@ -231,16 +231,10 @@ def build(slug: str, rid: int, view: dict, updated_at=None) -> dict:
         doc["cell"] = cell(pt[0], pt[1])
     # place hierarchy region → department → commune
     depts = [d for d in (department_of(v) for c in p.departments for v in _str_values(view.get(c))) if d]
-    regions = [v for c in p.regions for v in _str_values(view.get(c))]
-    region = depts[0][1] if depts else (regions[0] if regions else "")
-    lieu1, lieu2, lieu3 = set(regions), set(), set()
-    for name, reg in depts:
-        lieu1.add(reg)
-        lieu2.add(f"{reg}/{name}")
-    if depts:
-        for c in p.communes:
-            for v in _str_values(view.get(c)):
-                lieu3.add(f"{region}/{depts[0][0]}/{v[:100]}")
+    lieu1 = {v for c in p.regions for v in _str_values(view.get(c))}
+    lieu1.update(reg for _name, reg in depts)
+    lieu2 = {department_path(d) for d in depts}
+    lieu3 = {commune_path(depts[0], v) for c in p.communes for v in _str_values(view.get(c))} if depts else set()
     if lieu1:
         doc["f_lieu1"] = sorted(lieu1)
     if lieu2:
