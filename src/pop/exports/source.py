@@ -92,10 +92,11 @@ def _plans(slugs, codes: Codes) -> dict:
 
 def with_links(rows: list[tuple[int, str, str, object]], codes: Codes = None) -> list[Raw]:
     """Fetched rows with their derived links (REFO, MEMOIRE…) attached, read from the link table
-    only for bases whose exported fields include one (the part of reading that needs the database)."""
+    only for bases whose exported fields include one, and only those fields (the part of reading that
+    needs the database)."""
     plans = _plans({b for _, b, _, _ in rows}, codes)
     need = [_Key(i, b, r) for i, b, r, _ in rows if plans[b][1]]
-    derived = derived_links(need) if need else {}
+    derived = derived_links(need, only={b: plan[1] for b, plan in plans.items()}) if need else {}
     return [(i, b, r, d, derived.get(i)) for i, b, r, d in rows]
 
 
