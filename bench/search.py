@@ -153,7 +153,7 @@ def main():
         q = tantivy.Query.boolean_query([
             (Occur.Must, raw_contains("eglise")),
             (Occur.Must, tantivy.Query.term_query(s, "has", "DENO")),
-            (Occur.Must, tantivy.Query.regex_query(s, "x_REF", "p.*"))])
+            (Occur.Must, raw.index.parse_query("o_ref:[70 TO 70g}"))])   # REF ^ "P": a range on the REF sort key
         raw.hits(q)
 
     def raw_contains_only():

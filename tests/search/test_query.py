@@ -140,6 +140,19 @@ def test_relevance_pages_past_the_offset_cap_reach_the_last_hit(corpus, monkeypa
             search(SimpleQuery(text=text, search_after=bad))
         assert e.value.code == "invalid_search_after"
 
+
+def test_ref_starts_with_matches_the_database_whatever_the_prefix(corpus):
+    """REF « ^ » (answered from the REF sort key for plain prefixes, by the prefix automaton
+    otherwise) gives the records whose REF starts with the prefix, ignoring case and accents."""
+    from pop.search.text import fold
+    refs = list(Record.objects.filter(status=Record.PUBLISHED).values_list("base", "ref"))
+    for prefix in ("P", "pa", "PA0000001", "PM00000011", "ENL-", "enl-000", "ZZ", " pa0000000 ", "PA 0", "É"):
+        want = {(b, r) for b, r in refs if fold(r).startswith(fold(prefix.strip()))}
+        got = expert({"field": "REF", "operator": "^", "value": prefix})
+        assert {(h.base, h.ref) for h in got.hits} == want and got.total == len(want), prefix
+    both = expert({"field": "REF", "operator": "^", "value": "PA"}, {"field": "DENO", "operator": "==", "value": "eglise"})
+    assert both.total == 10 and all(h.ref.startswith("PA") for h in both.hits)
+
 def test_expert_operators(corpus):
     assert len(OPERATORS) == 16
     assert expert({"field": "DENO", "operator": "==", "value": "Eglise"}).total == 10
