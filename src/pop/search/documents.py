@@ -88,9 +88,14 @@ def _str_values(v) -> list[str]:
     return []
 
 
+def key_hex(text: str) -> str:
+    """Hex of the folded prefix of ``text``: the ordered part of a sort key (see ``hexkey``)."""
+    return fold(text)[:40].encode("utf-8")[:80].hex()
+
+
 def hexkey(text: str, rid: int) -> str:
     """Sort key usable in order_by and in range queries: hex of the folded prefix + '.' + record id."""
-    return fold(text)[:40].encode("utf-8")[:80].hex() + "." + f"{rid:012x}"
+    return key_hex(text) + "." + f"{rid:012x}"
 
 
 def cell(lat: float, lon: float) -> int:

@@ -37,6 +37,7 @@ from pop.schema import registry
 from pop.schema.groups import GROUPS_BY_KEY, expert_fields
 from pop.schema.types import T
 from pop.search import schema as S
+from pop.search.documents import key_hex
 from pop.search.interface import MAX_DEPTH, MAX_RULES, MAX_VALUE_LENGTH, OPERATORS, QueryError
 from pop.search.text import date_bounds, kw, number, regex_escape, trigrams
 
@@ -197,14 +198,14 @@ def _parser() -> tantivy.Index:
 
 def _ref_prefix(value: str) -> tantivy.Query | None:
     """REF starts with ``value``, as a range over ``o_ref`` (hex of the folded REF, see
-    ``documents.hexkey``): ``[hex, hex + "g")`` holds exactly the keys starting with that hex. A
+    ``documents.hexkey``): ``[hex, hex + "g")`` (``documents.key_hex``) holds exactly the keys starting with that hex. A
     fast-field range costs little inside a conjunction, where the union of every matching REF's
     postings costs tens of milliseconds for a short prefix. None for values outside plain REF
     characters (the prefix automaton answers them)."""
     v = value.strip()
     if not _REF_PREFIX.match(v):
         return None
-    h = v.lower().encode().hex()
+    h = key_hex(v)
     return _parser().parse_query(f"o_ref:[{h} TO {h}g}}")
 
 
