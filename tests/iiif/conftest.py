@@ -118,12 +118,19 @@ def subprocess_env(data_dir: Path) -> dict:
 def gunicorn_server(settings):
     """gunicorn_server() -> "127.0.0.1:PORT": a real gunicorn serving the test database and DATA_DIR."""
     procs = []
+    logs: list[Path] = []
 
     def _start(workers: int = 2) -> str:
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}", "-w", str(workers), "pop.wsgi:application"],
-            env=subprocess_env(Path(settings.DATA_DIR)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The server's log goes to a file (a pipe nobody reads would block it once full); a failing
+        # test shows its tail through _start.log_tail().
+        log = Path(settings.DATA_DIR) / f"gunicorn-{port}.log"
+        logs.append(log)
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+                 "pop.wsgi:application"],
+                env=subprocess_env(Path(settings.DATA_DIR)), stdout=out, stderr=subprocess.STDOUT)
         procs.append(proc)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -131,10 +138,14 @@ def gunicorn_server(settings):
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     return f"127.0.0.1:{port}"
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode())
+                raise RuntimeError(log.read_text(errors="replace"))
             time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
+    def log_tail(chars: int = 4000) -> str:
+        return "\n".join(log.read_text(errors="replace")[-chars:] for log in logs if log.exists())
+
+    _start.log_tail = log_tail
     yield _start
     for proc in procs:
         proc.terminate()
