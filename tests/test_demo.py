@@ -105,6 +105,31 @@ def test_workers_store_the_same_records(transactional_db):
     assert Revision.objects.count() == 600
 
 
+def test_photos_come_with_the_record_they_illustrate(db):
+    """Mémoire photos follow the record they illustrate, so a photo is stored in the same batch as
+    its subject: the subject's image fields are computed at its creation and it keeps the one seq
+    of that creation, except for a group cut by the end of a batch."""
+    plan = Plan.for_records(3000, seed=5)
+    stream = list(generate(plan))
+    position = {(b, d["REF"]): k for k, (b, d) in enumerate(stream)}
+    photos = [(k, d) for k, (b, d) in enumerate(stream) if b == "memoire" and d.get("LBASE")]
+    assert photos
+    for k, d in photos:
+        subject = next(position[(b, d["LBASE"][0])] for b in ("merimee", "palissy", "autor") if (b, d["LBASE"][0]) in position)
+        assert subject < k
+    batch = 250
+    load(3000, seed=5, progress=False, workers=0, batch=batch)
+    # Autor records are linked only by Mémoire photos: one seq each, as created, but where a batch
+    # boundary cuts a record from its photos.
+    created = dict(Revision.objects.filter(action=Revision.CREATE).values_list("record_id", "seq"))
+    illustrated = set(Link.objects.filter(field="LBASE", dst_base="autor", src__data__CONTIENT_IMAGE="oui").values_list("dst_ref", flat=True))
+    autors = Record.objects.filter(base="autor", ref__in=illustrated)
+    later = [r.ref for r in autors if r.seq != created[r.id]]
+    assert len(illustrated) > 20
+    assert len(later) <= 3000 // batch
+    assert {r.data["CONTIENT_IMAGE"] for r in autors} == {"oui"}  # shown with an image, whichever batch brought it
+
+
 def test_command_writes_real_images_and_respects_if_empty(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path  # a media store of its own
     call_command("demo", records=300, images=6, seed=2, quiet=True)

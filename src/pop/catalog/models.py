@@ -23,6 +23,18 @@ class ServiceJSONField(models.JSONField):
         return None
 
 
+class RowIdField(models.BigAutoField):
+    """Primary key of the tables every write appends to (records, links, revisions). On SQLite it
+    has no AUTOINCREMENT: a new row gets max(id) + 1 from the table itself, instead of SQLite also
+    reading and rewriting its ``sqlite_sequence`` table for every row inserted (about a third of the
+    cost of inserting a row). The only difference, reusing the id of a removed last row, cannot
+    matter here: records and revisions are never removed (a deleted record is a tombstone) and
+    nothing refers to a link's id. PostgreSQL: a bigint identity column, as before."""
+
+    def db_type_suffix(self, connection):
+        return None if connection.vendor == "sqlite" else super().db_type_suffix(connection)
+
+
 class ChangeCounter(models.Model):
     """A single row holding the last change sequence number handed out.
 
@@ -39,6 +51,7 @@ class ChangeCounter(models.Model):
 
 
 class Record(models.Model):
+    id = RowIdField(primary_key=True)
     PUBLISHED = "published"
     DELETED = "deleted"
     STATUSES = [(PUBLISHED, "publiée"), (DELETED, "supprimée")]
@@ -71,6 +84,7 @@ class Link(models.Model):
     Stored once, from the side that holds the field (Palissy REFA, Mémoire LBASE, Joconde REFMEM…);
     the other side (Mérimée REFO, MEMOIRE, REFJOC…) is derived by reading links by destination.
     """
+    id = RowIdField(primary_key=True)
 
     src = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="links_out")
     field = models.CharField(max_length=32)
@@ -84,6 +98,7 @@ class Link(models.Model):
 
 
 class Revision(models.Model):
+    id = RowIdField(primary_key=True)
     CREATE, UPDATE, DELETE, RESTORE = "create", "update", "delete", "restore"
     ACTIONS = [(CREATE, "création"), (UPDATE, "modification"), (DELETE, "suppression"), (RESTORE, "restauration")]
     CHANNELS = [("manual", "saisie manuelle"), ("import", "import"), ("bulk", "modification en masse"),

@@ -1,14 +1,17 @@
 """Realistic demo records for the 8 bases, in POP's proportions, streamed in dependency order.
 
     plan = Plan.for_records(100_000, seed=1)
-    for base, data in generate(plan):      # museo → merimee → palissy → autor → joconde → memoire → mnr → enluminures
+    for base, data in generate(plan):      # every base after the ones it links to (see ``STREAM``)
         ...
 
 Everything is deterministic for a seed: each base draws from its own ``random.Random`` and every
 attribute another base needs (a monument's REF, commune, title; a museum's REF…) is a pure function
 of (seed, base, index) — ``_mix`` below — so links are built without holding records in memory.
-Mémoire photos are emitted grouped by the record they illustrate, so that a batch touches each
-illustrated record once.
+Mémoire photos come right after the record they illustrate (museo → [each Mérimée, Palissy and
+Autor record followed by its photos] → joconde → the photos that illustrate no record → mnr →
+enluminures): a photo is then nearly always stored in the same batch as its subject, whose computed
+image fields are computed once, at its creation, instead of being recomputed (and given a second
+``seq``) when a later batch brings its photos.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from typing import Iterator
 
 from pop.demo import vocab
 
-ORDER = ("museo", "merimee", "palissy", "autor", "joconde", "memoire", "mnr", "enluminures")
+ORDER = ("museo", "merimee", "palissy", "autor", "joconde", "memoire", "mnr", "enluminures")  # seeds: never reorder
+ILLUSTRATED = ("merimee", "palissy", "autor")  # the bases Mémoire photos illustrate (see World._memoire_plan)
 FULL_SIZE = 4_800_000
 # POP's proportions (the real platform holds about 4.8 million records).
 SHARES = {"memoire": 0.60, "joconde": 0.19, "merimee": 0.07, "palissy": 0.07,
@@ -166,6 +170,7 @@ class World:
         self.title_patterns = patterns or [s[0].upper() + s[1:] for s in vocab.SUBJECTS]
         self.fillers = {k: v for k, v in fillers.items() if isinstance(v, list) and v} if isinstance(fillers, dict) else {}
         self._memoire = self._memoire_plan(plan.counts["memoire"])
+        self._groups = self._group_plan()
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
         self._subject: tuple = (None, None)  # see photo_subject
 
@@ -192,6 +197,55 @@ class World:
                 codes.append(kind << 40 | j)
         return cum, codes, acc
 
+    # The illustrated block of the stream: each Mérimée, Palissy and Autor record (``ILLUSTRATED``
+    # order, then index order) followed by its photos. Two arrays with one entry per record and a
+    # final sentinel: where its group starts in the block, and its first photo's index.
+    def _group_plan(self):
+        cum, codes, linked = self._memoire
+        starts, photos = array("q"), array("q")
+        pos = t = 0
+        for kind, base in enumerate(ILLUSTRATED):
+            for j in range(self.n[base]):
+                starts.append(pos)
+                photos.append(cum[t - 1] if t else 0)
+                n = 0
+                if t < len(codes) and codes[t] == kind << 40 | j:
+                    n = cum[t] - (cum[t - 1] if t else 0)
+                    t += 1
+                pos += 1 + n
+        starts.append(pos)
+        photos.append(linked)
+        return starts, photos
+
+    @property
+    def illustrated_block(self) -> int:
+        """Number of records in the illustrated block (the records and their linked photos)."""
+        return self._groups[0][-1]
+
+    @property
+    def linked_photos(self) -> int:
+        return self._memoire[2]
+
+    def illustrated_labels(self, a: int, b: int) -> list[tuple[str, int]]:
+        """(base, index) of the records at positions a..b-1 of the illustrated block."""
+        starts, photos = self._groups
+        out: list[tuple[str, int]] = []
+        g = bisect_right(starts, a) - 1
+        last = len(starts) - 1
+        sizes = [self.n[base] for base in ILLUSTRATED]
+        while g < last and starts[g] < b:
+            pos, first = starts[g], photos[g]
+            if pos >= a:
+                k, j = 0, g
+                while j >= sizes[k]:
+                    j -= sizes[k]
+                    k += 1
+                out.append((ILLUSTRATED[k], j))
+            lo, hi = max(a, pos + 1), min(b, starts[g + 1])
+            out.extend(("memoire", first + q - pos - 1) for q in range(lo, hi))
+            g += 1
+        return out
+
     def memoire_target(self, i: int) -> tuple[tuple[str, int] | None, int]:
         """((base, index) illustrated by photo i or None, rank of the photo for that record)."""
         cum, codes, linked = self._memoire
@@ -199,7 +253,7 @@ class World:
             return None, 0
         t = bisect_right(cum, i)
         code = codes[t]
-        return (("merimee", "palissy", "autor")[code >> 40], code & ((1 << 40) - 1)), i - (cum[t - 1] if t else 0)
+        return (ILLUSTRATED[code >> 40], code & ((1 << 40) - 1)), i - (cum[t - 1] if t else 0)
 
     def photo_subject(self, target: tuple[str, int]) -> tuple[str, vocab.Place | None, str]:
         """(REF, place — None for a person —, title) of the record Mémoire photos illustrate.
@@ -668,22 +722,34 @@ def base_records(w: World, base: str, start: int, stop: int) -> Iterator[dict]:
                 yield data
 
 
-def segments(plan: Plan, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
-    """(base, first, end) pieces of the global sequence start..stop-1 (bases in dependency order)."""
-    offset = 0
-    for base in ORDER:
-        n = plan.counts[base]
-        a, b = max(start, offset), min(stop, offset + n)
-        if a < b:
-            yield base, a - offset, b - offset
-        offset += n
+def stream(w: World) -> list[tuple[str, int, int]]:
+    """The parts of the generated sequence, in order: (part, first index, size). A part is a base
+    (its records ``first``..``first+size-1``) or ``"illustrated"`` (see ``World.illustrated_labels``)."""
+    n, linked = w.n, w.linked_photos
+    return [("museo", 0, n["museo"]), ("illustrated", 0, w.illustrated_block), ("joconde", 0, n["joconde"]),
+            ("memoire", linked, n["memoire"] - linked), ("mnr", 0, n["mnr"]), ("enluminures", 0, n["enluminures"])]
 
 
 def generate_range(plan: Plan, start: int, stop: int, world: World | None = None) -> Iterator[tuple[str, dict]]:
+    """Records start..stop-1 of the sequence (the same whichever range they are asked in)."""
     w = world or World(plan)
-    for base, a, b in segments(plan, start, stop):
-        for data in base_records(w, base, a, b):
-            yield base, data
+    offset = 0
+    for part, first, size in stream(w):
+        a, b = max(start, offset) - offset, min(stop, offset + size) - offset
+        offset += size
+        if a >= b:
+            continue
+        if part != "illustrated":
+            for data in base_records(w, part, first + a, first + b):
+                yield part, data
+            continue
+        labels = w.illustrated_labels(a, b)
+        spans: dict[str, list[int]] = {}
+        for base, i in labels:  # each base's indices are consecutive in a range of the block
+            spans.setdefault(base, [i, i])[1] = i
+        records = {base: base_records(w, base, lo, hi + 1) for base, (lo, hi) in spans.items()}
+        for base, _i in labels:
+            yield base, next(records[base])
 
 
 def generate(plan: Plan) -> Iterator[tuple[str, dict]]:

@@ -9,6 +9,7 @@ PostgreSQL's jsonb columns have no such check: nothing to do there.
 from django.db import migrations
 
 import pop.catalog.models
+from pop.catalog.sqlite_schema import edit_definitions
 
 COLUMNS = (("pop_record", "data"), ("pop_revision", "changes"))
 
@@ -18,24 +19,8 @@ def _check(column: str) -> str:
 
 
 def _edit_definitions(schema_editor, edit) -> None:
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    with schema_editor.connection.cursor() as cur:
-        changed = False
-        for table, column in COLUMNS:
-            cur.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
-            sql = cur.fetchone()[0]
-            new = edit(sql, column)
-            if new != sql:
-                if not changed:
-                    cur.execute("PRAGMA writable_schema = ON")
-                    changed = True
-                cur.execute("UPDATE sqlite_master SET sql = %s WHERE type = 'table' AND name = %s", [new, table])
-        if changed:
-            cur.execute("PRAGMA schema_version")
-            version = cur.fetchone()[0]
-            cur.execute(f"PRAGMA schema_version = {int(version) + 1}")
-            cur.execute("PRAGMA writable_schema = OFF")
+    columns = dict(COLUMNS)
+    edit_definitions(schema_editor, columns, lambda table, sql: edit(sql, columns[table]))
 
 
 def drop_checks(apps, schema_editor):
