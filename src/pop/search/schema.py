@@ -65,7 +65,7 @@ def has_numeric(code: str) -> bool:
     return True  # every code may hold numbers / dates (text values that parse are indexed too)
 
 
-LAYOUT = 6   # bump when the document layout changes without the registry changing
+LAYOUT = 7   # bump when the document layout changes without the registry changing
 
 # Computed codes whose values come from a closed, small set whatever the number of records (the base
 # label, the producer table, oui/non flags, department names, platform dates: at most a few thousand
@@ -85,13 +85,56 @@ def fingerprint() -> str:
     """Identifies the schema and document layout: an index with another fingerprint is rebuilt."""
     import hashlib
     spec = repr((LAYOUT, sorted(CLOSED_CODES), sorted((c, sorted(t.value for t in ts)) for c, ts in field_codes().items()), weights(),
-                 sorted(facet_field_codes()), terms_facets(), CELL_ZOOMS,
+                 sorted(facet_field_codes()), sorted(multi_valued_codes()), terms_facets(), CELL_ZOOMS,
                  sorted((b.slug, f.code, f.weight, f.facet, f.visibility.value) for b, f in registry.all_fields())))
     return hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
+def multi_valued_codes() -> frozenset:
+    """Codes that may hold several values in one record (``multi`` in at least one base; validation
+    keeps every other field to a single value)."""
+    return frozenset(f.code for b in registry.bases() for f in expert_fields(b) if f.multi)
+
+
+def keeps_fieldnorms(name: str) -> bool:
+    """Whether a text field records its length per document (one byte per document and field,
+    Tantivy's "fieldnorm"). BM25 uses it only to score a match in a long field below one in a short
+    field; without it, a field's length counts as 1 token for every document. Kept where lengths vary
+    and a score depends on them:
+    - ``t_*`` (simple search, full text);
+    - ``g`` (expert « contient »: the trigram phrase is scored; one field, one byte);
+    - ``has`` (expert ∃, scored; one field);
+    - ``x_CODE`` / ``s_CODE`` of multi-valued codes (expert == / ===: one token per value).
+    Dropped elsewhere: ``x_``/``s_`` of single-valued codes hold one token in every document that has
+    them (and a document without the field never matches), so the scores are the same bit for bit;
+    ``key``, ``base``, ``f_*``, ``o_*`` are single-valued or only filter, sort and count (constant
+    scores). At 200,000 records fieldnorms were 178 MB of a 371 MB index, rewritten at every merge."""
+    if name.startswith("t_") or name in ("g", "has"):
+        return True
+    if name[:2] in ("x_", "s_"):
+        return name[2:] in multi_valued_codes()
+    return False
+
+
+def _without_fieldnorms(schema: tantivy.Schema) -> tantivy.Schema:
+    """The same schema (same fields, same order, so the same field ids) with fieldnorms only where
+    ``keeps_fieldnorms`` says. tantivy-py has no builder option for them: the schema is rebuilt from its
+    serialized form (what pickling it uses), the only place the option is exposed."""
+    rebuild, (state,) = schema.__reduce__()
+    for entry in state["inner"]:
+        indexing = entry["options"].get("indexing") if entry["type"] in ("text", "json_object") else None
+        if indexing and not keeps_fieldnorms(entry["name"]):
+            indexing["fieldnorms"] = False
+    return rebuild(state)
+
+
+@lru_cache(maxsize=1)
 def build_schema() -> tantivy.Schema:
+    return _without_fieldnorms(_full_schema())
+
+
+def _full_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("key", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("base", stored=False, fast=True, tokenizer_name="raw", index_option="basic")

@@ -106,7 +106,14 @@ def gen_fingerprint(gen: Path) -> str | None:
 
 
 def open_index(gen: Path) -> tantivy.Index:
-    index = tantivy.Index(build_schema(), path=str(gen), reuse=True)
+    """The generation's index, created with ``build_schema()`` when the directory holds none yet.
+    Every reader and writer opens it here (with the analyzers). An existing index is opened with the
+    schema it was created with (its meta.json): the same as ``build_schema()`` while the fingerprint
+    (``schema.txt``) matches, which every caller checks (``outdated``)."""
+    if (gen / "meta.json").exists():
+        index = tantivy.Index.open(str(gen))
+    else:
+        index = tantivy.Index(build_schema(), path=str(gen), reuse=True)
     for name, analyzer in analyzers().items():
         index.register_tokenizer(name, analyzer)
     return index
