@@ -74,6 +74,21 @@ def default_workers(records: int) -> int:
     return 0 if records < 20_000 else max(1, min(2, (os.cpu_count() or 1)))
 
 
+TAIL_DIVISOR = 8
+
+
+def batch_bounds(total: int, batch: int, workers: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch. With workers, up to ``2 × workers`` finished batches wait for the
+    writing process, which stores them alone once generation is over (one core idle); the records
+    that end up waiting there go in batches ``TAIL_DIVISOR`` times smaller, so that this last stretch
+    is short."""
+    tail = min(total, 2 * workers * batch) if workers else 0
+    small = max(1, batch // TAIL_DIVISOR)
+    head = total - tail
+    return ([(a, min(a + batch, head)) for a in range(0, head, batch)]
+            + [(a, min(a + small, total)) for a in range(head, total, small)])
+
+
 def _batch(bounds: tuple[int, int], packed: bool = True) -> tuple[list | bytes, dict[str, list[str]]]:
     """Generates records start..stop-1 and types them (as one message for the writing process,
     see ``service.pack_items``, unless ``packed`` is false); also returns the image keys of the
@@ -99,7 +114,7 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
     workers = default_workers(plan.total) if workers is None else max(0, workers)
     report = Report(counts=dict(plan.counts))
     picker = ImagePicker(images)
-    bounds = [(a, min(a + batch, plan.total)) for a in range(0, plan.total, batch)]
+    bounds = batch_bounds(plan.total, batch, workers)
     bar = tqdm(total=plan.total, unit=" notices", disable=not progress, file=stream or sys.stderr,
                smoothing=0.05, mininterval=0.5, dynamic_ncols=True)
 
