@@ -290,3 +290,22 @@ def test_home_facets_of_a_large_index_are_refreshed_in_the_background_after_a_wr
     assert after["moulin"] == before["moulin"] + 1
     # filtered facets never lag
     assert dict(facets(SimpleQuery(bases=["merimee"], facet_size=50))["type"])["moulin"] == before["moulin"] + 1
+
+
+def test_unfiltered_pages_follow_every_write(corpus, sync):
+    """The first pages of "everything" (the home page) are kept until the next sync: a record saved,
+    changed or deleted shows on them as soon as the index has it."""
+    first = search(SimpleQuery(size=5))
+    assert refs(first) == ["ENL-0000", "ENL-0001", "ENL-0002", "ENL-0003", "ENL-0004"]  # REF order
+    assert search(SimpleQuery(size=5)).total == first.total == len(corpus)
+    service.save("enluminures", {"REF": "ENL-0000", "TITR": "Psautier revu"}, actor="test")
+    service.save_many([("enluminures", {"REF": "AAA-0001", "TITR": "Bréviaire"})], actor="test")
+    sync()
+    again = search(SimpleQuery(size=5))
+    assert refs(again) == ["AAA-0001", "ENL-0000", "ENL-0001", "ENL-0002", "ENL-0003"]
+    assert again.total == len(corpus) + 1
+    assert again.hits[1].doc["title"] == "Psautier revu"
+    service.delete("enluminures", "AAA-0001", actor="test")
+    sync()
+    assert refs(search(SimpleQuery(size=5, offset=1))) == ["ENL-0001", "ENL-0002", "ENL-0003", "ENL-0004", "ENL-0005"]
+    assert search(SimpleQuery(size=5)).total == len(corpus)

@@ -337,16 +337,25 @@ def search(query) -> SearchResult:
         sort = "ref"  # every score is equal: a stable order instead
     order = query.order or NATURAL_ORDER[sort]
     everything = main is None and not filters
-    hits_raw, total = _collect(index, searcher, q, query, sort, order, everything)
+
+    def collect(q, everything: bool = False) -> tuple[list, list[str], int]:
+        hits_raw, total = _collect(index, searcher, q, query, sort, order, everything)
+        return [key for key, _addr in hits_raw], [searcher.doc(addr)["key"][0] for _key, addr in hits_raw], total
+
+    if everything and not query.search_after:
+        # No text, no filter (the home page and the first pages of "everything"): the same keys for
+        # every request until the next sync, while finding them visits every document (≈ 40 ms at 4.8 M).
+        sort_keys, keys, total = _cached(("everything", version, sort, order, query.offset, query.size),
+                                         lambda: collect(q, True))
+    else:
+        sort_keys, keys, total = collect(q, everything)
     if total == 0 and isinstance(query, SimpleQuery) and query.text and positive:
         fuzzy, _ = text_query(query.text, fuzzy=True)
         if fuzzy is not None:
-            q = combine(fuzzy, filters)
-            hits_raw, total = _collect(index, searcher, q, query, sort, order)
+            sort_keys, keys, total = collect(combine(fuzzy, filters))
     hits = []
-    keys = [searcher.doc(addr)["key"][0] for _key, addr in hits_raw]
     sources = store.read_sources(keys)   # the index stores no view: the database is read by key
-    for i, ((key, _addr), k) in enumerate(zip(hits_raw, keys)):
+    for i, (key, k) in enumerate(zip(sort_keys, keys)):
         base, ref = k.split("/", 1)
         src = sources[k]
         if sort == "relevance":
