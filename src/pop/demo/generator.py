@@ -1,7 +1,7 @@
 """Realistic demo records for the 8 bases, in POP's proportions, streamed in dependency order.
 
     plan = Plan.for_records(100_000, seed=1)
-    for base, data in generate(plan):      # every base after the ones it links to (see ``STREAM``)
+    for base, data in generate(plan):      # every base after the ones it links to (see ``stream``)
         ...
 
 Everything is deterministic for a seed: each base draws from its own ``random.Random`` and every
