@@ -34,8 +34,19 @@ def secret_key() -> str:
         return key
     path = data_dir() / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Several processes may start on a new data directory at once (server workers): the key is
+        # written in full to a file of this process's own, then linked into place, which fails if
+        # another process got there first. Nobody ever reads a half-written key, and all read the same.
+        tmp = path.with_name(f".secret_key.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip()
 
 
