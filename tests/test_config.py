@@ -32,3 +32,15 @@ def test_processes_starting_together_read_one_full_key(tmp_path):
         assert (data_dir / "secret_key").read_text().strip() == keys[0]
         assert oct((data_dir / "secret_key").stat().st_mode & 0o777) == "0o600"
         assert [p.name for p in data_dir.iterdir()] == ["secret_key"]  # no temporary file left
+
+
+def test_a_key_is_created_where_hard_links_are_refused(tmp_path, monkeypatch):
+    def refuse(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setenv("POP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("POP_SECRET_KEY", raising=False)
+    monkeypatch.setattr(os, "link", refuse)
+    key = config.secret_key()
+    assert len(key) >= 50 and config.secret_key() == key
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

@@ -45,6 +45,9 @@ def secret_key() -> str:
             os.link(tmp, path)
         except FileExistsError:
             pass
+        except OSError:  # a file system without hard links: a complete key still, renamed into place
+            if not path.exists():
+                os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
     return path.read_text().strip()
