@@ -7,8 +7,8 @@ Run by hand (not part of the tests):
 
 Each run is a separate process on an empty database (a fresh SQLite file in a temporary directory,
 or the PostgreSQL database dropped and re-created), so runs do not warm each other. For every run
-it prints records/s (wall clock), the CPU time of the writing process and of the generator
-workers per record, and the machine's load average; then the median and the spread (min–max).
+it prints records/s (wall clock), the CPU time per record of the parent process and of the
+worker processes (with workers, they generate, compute and store; the parent only dispatches), and the machine's load average; then the median and the spread (min–max).
 With both databases, runs alternate (SQLite, PostgreSQL, SQLite, …) and the PostgreSQL/SQLite
 ratio is given per pair, so that a change in machine load affects both sides alike.
 """
@@ -47,7 +47,7 @@ def one_run(args) -> None:
     wall = t1 - t0
     print(json.dumps({
         "records": report.stored, "seconds": round(wall, 2), "per_second": round(report.stored / wall),
-        "writer_cpu_us": round(((c1.user + c1.system) - (c0.user + c0.system)) / report.stored * 1e6),
+        "parent_cpu_us": round(((c1.user + c1.system) - (c0.user + c0.system)) / report.stored * 1e6),
         "workers_cpu_us": round(((c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)) / report.stored * 1e6),
         "load": round(os.getloadavg()[0], 1),
     }))
@@ -77,7 +77,7 @@ def spawn(db: str, url: str | None, args) -> dict:
 def summary(label: str, runs: list[dict]) -> None:
     rates = [r["per_second"] for r in runs]
     print(f"{label}: median {statistics.median(rates):.0f} records/s (min {min(rates)}, max {max(rates)}, {len(rates)} runs); "
-          f"writer CPU {statistics.median(r['writer_cpu_us'] for r in runs):.0f} µs/record, "
+          f"parent CPU {statistics.median(r['parent_cpu_us'] for r in runs):.0f} µs/record, "
           f"workers CPU {statistics.median(r['workers_cpu_us'] for r in runs):.0f} µs/record")
 
 

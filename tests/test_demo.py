@@ -105,6 +105,48 @@ def test_workers_store_the_same_records(transactional_db):
     assert Revision.objects.count() == 600
 
 
+def test_two_workers_store_in_the_generated_order(transactional_db):
+    """With two worker processes storing their own batches, the records are those a single
+    process stores, and their creations take change numbers in the generated order."""
+    load(900, seed=4, progress=False, workers=2, batch=100)
+    stream = [(b, d["REF"]) for b, d in generate(Plan.for_records(900, seed=4))]
+    created = dict(Revision.objects.filter(action=Revision.CREATE).values_list("record_id", "seq"))
+    seq_of = {(r.base, r.ref): created[r.id] for r in Record.objects.all()}
+    assert set(seq_of) == set(stream)
+    assert [seq_of[k] for k in stream] == sorted(seq_of.values())
+    parallel = {(r.base, r.ref): r.data for r in Record.objects.all()}
+    Link.objects.all().delete()
+    Revision.objects.all().delete()
+    Record.objects.all().delete()
+    load(900, seed=4, progress=False, workers=0, batch=100)
+    single = {(r.base, r.ref): r.data for r in Record.objects.all()}
+    assert parallel.keys() == single.keys()
+    differing = [k for k in single if {**parallel[k], "DMIS": "", "DMAJ": ""} != {**single[k], "DMIS": "", "DMAJ": ""}]
+    assert differing == []
+
+
+def test_a_failing_batch_stops_the_load_after_the_batches_before_it(transactional_db, monkeypatch):
+    """A batch that cannot be stored stops the load with its error (no worker left waiting): the
+    batches before it are stored, nothing of it or of the batches after it."""
+    from pop.catalog import service
+
+    stream = list(generate(Plan.for_records(900, seed=4)))
+    poisoned = ("palissy", next(d["REF"] for b, d in stream[300:400] if b == "palissy"))
+    save_many = service.save_many
+
+    def failing(items, **kw):
+        items = list(items)
+        if any((c.base, c.data.get("REF")) == poisoned for c in items):
+            raise RuntimeError("lot refusé")
+        return save_many(items, **kw)
+
+    monkeypatch.setattr(service, "save_many", failing)
+    with pytest.raises(RuntimeError, match="lot refusé"):
+        load(900, seed=4, progress=False, workers=2, batch=100)
+    stored = set(Record.objects.values_list("base", "ref"))
+    assert stored == {(b, d["REF"]) for b, d in stream[:300]}
+
+
 def test_photos_come_with_the_record_they_illustrate(db):
     """Mémoire photos follow the record they illustrate, so a photo is stored in the same batch as
     its subject: the subject's image fields are computed at its creation and it keeps the one seq
@@ -191,11 +233,11 @@ def _stored_state():
     return records, links, revisions
 
 
-@pytest.mark.parametrize("transport", ["pickle", "message"])
+@pytest.mark.parametrize("transport", ["pickle", "same process"])
 def test_fast_path_batch_stores_what_one_by_one_saves_store(db, transport):
-    """A demo batch typed and precomputed as in a worker process (through pickling, or as the one
-    message pop demo's workers send) and stored by save_many gives the same records, links and
-    history as saving each record alone."""
+    """A demo batch typed and precomputed as a worker process does (kept in that process, or sent to
+    another through pickling) and stored by save_many gives the same records, links and history as
+    saving each record alone."""
     import pickle
 
     from django.db import transaction
@@ -213,7 +255,7 @@ def test_fast_path_batch_stores_what_one_by_one_saves_store(db, transport):
     if transport == "pickle":
         prepared = pickle.loads(pickle.dumps(cleaned))
     else:
-        prepared = service.unpack_items(service.pack_items(cleaned))
+        prepared = cleaned
     assert all(isinstance(c, service.Cleaned) and c.created is not None for c in prepared)
     results = service.save_many(prepared, actor="Données de démonstration", channel="demo", mode="create")
     assert [r.status for r in results] == [service.CREATED] * 500
@@ -233,7 +275,7 @@ def test_stale_precomputation_is_recomputed(db):
                         "POP_COORDONNEES": {"lat": 45.767, "lon": 4.834}})
     import pickle
 
-    # the museum does not exist yet; the item travels as a worker's would (input as JSON bytes)
+    # the museum does not exist yet when the item is precomputed
     cleaned = pickle.loads(pickle.dumps(service.clean_items([joconde], as_creations=True)))
     service.save_many([museum], actor="test")
     service.save_many(cleaned, actor="test")

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pickle
 
-import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -212,61 +211,14 @@ def restore_revision(base: str, ref: str, *, seq: int, actor=None) -> ItemResult
 
 
 class Cleaned:
-    """One input item already typed by ``clean_input`` (see ``clean_items``); ``save_many`` accepts
-    these in place of (base, raw) pairs and runs every other step (merge with the stored record,
-    compute, rules, links) as usual.
+    """One input item already typed by ``clean_items``; ``save_many`` accepts these in place of
+    (base, raw) pairs and runs every other step (merge with the stored record, compute, rules,
+    links) as usual, or stores ``created`` as it is when that precomputed creation still holds."""
 
-    Items sent from worker processes carry their typed input as JSON bytes, decoded only when the
-    writer needs it (a precomputed creation that is still valid never does: see ``_Created.facts``)."""
+    __slots__ = ("base", "data", "issues", "created")
 
-    __slots__ = ("base", "issues", "created", "_data", "_packed")
-
-    def __init__(self, base: str, data: dict | None, issues: tuple, created: _Created | None = None, *, packed: bytes | None = None):
-        self.base, self.issues, self.created = base, issues, created
-        self._data, self._packed = data, packed
-
-    @property
-    def data(self) -> dict:
-        if self._data is None:
-            self._data = orjson.loads(self._packed)
-        return self._data
-
-    def _wire_input(self) -> bytes | None:
-        """The typed input as JSON bytes, or None when JSON would not give the very same dict back."""
-        if self._packed is not None:
-            return self._packed
-        try:
-            packed = orjson.dumps(self._data)
-        except TypeError:
-            return None
-        return None if b"null" in packed else packed
-
-
-def pack_items(items: list) -> bytes:
-    """``clean_items``' result as one message for another process (``unpack_items`` gives it back):
-    a single pickle of plain tuples, so that no Python code runs per item while pickling."""
-    rows = []
-    for c in items:
-        if type(c) is not Cleaned:
-            rows.append((None, c))  # an unknown base's item, as given
-            continue
-        packed = c._wire_input()
-        pre = c.created
-        rows.append((c.base, c._data if packed is None else packed, c.issues, None if pre is None else (
-            pre.ref, pre.facts, pre.today, pre.museum, pre.memoire_image, pre.producer, pre.json, pre.issues, pre.links, pre.effects, pre.illustrates)))
-    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpack_items(message: bytes) -> list:
-    out = []
-    for row in pickle.loads(message):
-        if row[0] is None:
-            out.append(row[1])
-            continue
-        base, data, issues, pre = row
-        created = None if pre is None else _Created(*pre)
-        out.append(Cleaned(base, None, issues, created, packed=data) if type(data) is bytes else Cleaned(base, data, issues, created))
-    return out
+    def __init__(self, base: str, data: dict, issues: tuple, created: _Created | None = None):
+        self.base, self.data, self.issues, self.created = base, data, issues, created
 
 
 # Input values the batch plan reads from every item besides its REF: the museum of a Joconde
@@ -370,7 +322,7 @@ def _batch_memoire_images(ctx: ComputeContext, items: list[tuple[str, dict]]) ->
 class _Item:
     base: Base
     ref: str
-    source: dict | Cleaned        # the typed input, or the Cleaned item holding it (decoded on first use)
+    source: dict | Cleaned        # the typed input, or the Cleaned item holding it
     existing: Record | None = None
     data: dict | None = None
     changes: dict | None = None
@@ -389,7 +341,7 @@ class _Item:
 
     @property
     def facts(self) -> dict:
-        """The input itself, or (input not decoded) its values for FACT_CODES: all the plan reads
+        """The input itself, or (precomputed creation) its values for FACT_CODES: all the plan reads
         from an item that is not written from its input."""
         if isinstance(self.source, Cleaned) and self.created is not None:
             return self.created.facts
@@ -424,7 +376,7 @@ class _Plan:
                 self.items.append(_Item(base, ref, entry, result=res, created=created))
                 self.results.append(res)
                 continue
-            if isinstance(entry, Cleaned):  # typed already by clean_items (possibly in another process)
+            if isinstance(entry, Cleaned):  # typed already by clean_items
                 base, data, issues, created = registry.get(entry.base), entry.data, list(entry.issues), entry.created
             else:
                 base_name, raw = entry

@@ -2,10 +2,14 @@
 
     report = load(10_000, seed=1, images=20, batch=2000, workers=2)
 
-With ``workers`` > 0, worker processes (forked) generate batches and type their input with
-``service.clean_items`` (the pure first step of the write service) while this process runs the rest
-of ``service.save_many`` (merge, compute, rules, links, one transaction per batch). At most
-``2 × workers`` batches are in flight, so memory stays bounded whatever the number of records.
+With ``workers`` > 0, worker processes (forked) each generate a batch, type it and compute it as
+creations (``service.clean_items``, the pure first steps of the write service), then store it
+themselves with ``service.save_many`` (merge, checks, links, one transaction per batch). They
+store in batch order, one at a time (``_Turns``): a batch's links then always find the records of
+the batches before it, and the change numbers follow the generated order as with one writer.
+While one worker stores, the other computes its next batch; nothing but counts crosses between
+processes. At most ``2 × workers`` batches are in flight, so memory stays bounded whatever the
+number of records.
 """
 from __future__ import annotations
 
@@ -44,15 +48,19 @@ WAL_PAGES = 10_000
 # and the page cache grows to 256 MiB (settings give 64 MiB): at millions of records the (base, REF)
 # index, where Mémoire REFs land all over, no longer fits, and every batch would read its pages again.
 CACHE_KIB = 262_144
+# With worker processes storing in turn, each transaction starts after another connection's commit,
+# and SQLite then empties the connection's page cache: pages are read again, from the file mapped in
+# memory (up to the 2 GB this SQLite build maps) rather than copied by a system call each.
+MMAP_BYTES = 2 << 30
 
 
-@contextmanager
-def _bulk_connection():
+def _bulk_pragmas() -> tuple[int, int] | None:
+    """Sets the bulk-load pragmas on this process's connection (SQLite only); returns the previous
+    (wal_autocheckpoint, cache_size)."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
-        yield
-        return
+        return None
     with connection.cursor() as cur:
         cur.execute("PRAGMA wal_autocheckpoint")
         before = cur.fetchone()[0]
@@ -60,14 +68,93 @@ def _bulk_connection():
         cache_before = cur.fetchone()[0]
         cur.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
         cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    return before, cache_before
+
+
+@contextmanager
+def _bulk_connection():
+    from django.db import connection
+
+    previous = _bulk_pragmas()
     try:
         yield
     finally:
+        if previous is not None:
+            with connection.cursor() as cur:
+                cur.execute(f"PRAGMA wal_autocheckpoint={int(previous[0])}")
+                cur.execute(f"PRAGMA cache_size={int(previous[1])}")
+                if not connection.in_atomic_block:
+                    cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+class _Turns:
+    """Worker processes store their batches one at a time, in batch order: batch ``i`` is stored
+    once batch ``i - 1`` is committed. A worker that fails marks the load failed, so that the
+    others stop waiting for a turn that will never come. Created before the workers are forked."""
+
+    def __init__(self, ctx):
+        self._cond = ctx.Condition()
+        self._next = ctx.RawValue("q", 0)
+        self._failed = ctx.RawValue("b", 0)
+
+    @contextmanager
+    def of(self, i: int):
+        with self._cond:
+            while self._next.value != i and not self._failed.value:
+                self._cond.wait()
+            if self._failed.value:
+                raise RuntimeError("chargement interrompu : un autre processus a échoué")
+        done = False
+        try:
+            yield
+            done = True
+        finally:
+            with self._cond:
+                if done:
+                    self._next.value = i + 1
+                else:
+                    self._failed.value = 1
+                self._cond.notify_all()
+
+
+_turns: _Turns | None = None   # set before forking the workers
+
+
+def _start_worker() -> None:
+    """Pool initializer: default signal handlers (the pool's terminate must stop a worker waiting
+    for its turn, whatever handlers the parent installed), and the bulk-load pragmas on the
+    worker's own database connection (it lives as long as the worker; the parent's connection was
+    closed before forking). The parent checkpoints the WAL after every batch, outside the turns
+    (``_checkpoint``): a worker's commit then only checkpoints if the parent falls far behind."""
+    import signal
+
+    from django.db import connection
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if _bulk_pragmas() is not None:
         with connection.cursor() as cur:
-            cur.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
-            cur.execute(f"PRAGMA cache_size={int(cache_before)}")
-            if not connection.in_atomic_block:
-                cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cur.execute(f"PRAGMA wal_autocheckpoint={4 * WAL_PAGES}")
+
+
+def _checkpoint() -> None:
+    """Parent, SQLite: copies the WAL's committed pages back into the database without waiting for
+    anyone (PASSIVE), while the workers go on; the WAL then restarts from its beginning."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _store_batch(i: int, bounds: tuple[int, int]) -> tuple[int, int, dict[str, list[str]]]:
+    """Worker process: computes batch ``i``, waits for its turn, stores it. Returns (records in the
+    batch, records created, image keys)."""
+    cleaned, keys = _batch(bounds)
+    with _turns.of(i):
+        results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
+    return len(cleaned), sum(1 for r in results if r.status == service.CREATED), keys
 
 
 def default_workers(records: int) -> int:
@@ -78,21 +165,20 @@ TAIL_DIVISOR = 8
 
 
 def batch_bounds(total: int, batch: int, workers: int) -> list[tuple[int, int]]:
-    """(start, stop) of each batch. With workers, up to ``2 × workers`` finished batches wait for the
-    writing process, which stores them alone once generation is over (one core idle); the records
-    that end up waiting there go in batches ``TAIL_DIVISOR`` times smaller, so that this last stretch
-    is short."""
-    tail = min(total, 2 * workers * batch) if workers else 0
+    """(start, stop) of each batch. With workers, the last batches are ``TAIL_DIVISOR`` times
+    smaller: once generation is over, the workers store their last batches one after the other
+    with a core idle, and that last stretch stays short."""
+    tail = min(total, workers * batch) if workers else 0
     small = max(1, batch // TAIL_DIVISOR)
     head = total - tail
     return ([(a, min(a + batch, head)) for a in range(0, head, batch)]
             + [(a, min(a + small, total)) for a in range(head, total, small)])
 
 
-def _batch(bounds: tuple[int, int], packed: bool = True) -> tuple[list | bytes, dict[str, list[str]]]:
-    """Generates records start..stop-1 and types them (as one message for the writing process,
-    see ``service.pack_items``, unless ``packed`` is false); also returns the image keys of the
-    batch (first key of each record, per base, at most each base's quota)."""
+def _batch(bounds: tuple[int, int]) -> tuple[list, dict[str, list[str]]]:
+    """Generates records start..stop-1, types and computes them as creations
+    (``service.clean_items``); also returns the image keys of the batch (first key of each record,
+    per base, at most each base's quota)."""
     start, stop = bounds
     items = list(generate_range(_plan, start, stop, _world))
     wanted = quotas(_plan.images) if _plan.images else {}
@@ -103,7 +189,7 @@ def _batch(bounds: tuple[int, int], packed: bool = True) -> tuple[list | bytes, 
             if found:
                 keys[base].append(found[0])
     cleaned = service.clean_items(items, as_creations=True)
-    return (service.pack_items(cleaned) if packed else cleaned), keys
+    return cleaned, keys
 
 
 def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, progress: bool = True, stream=None,
@@ -118,16 +204,10 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
     bar = tqdm(total=plan.total, unit=" notices", disable=not progress, file=stream or sys.stderr,
                smoothing=0.05, mininterval=0.5, dynamic_ncols=True)
 
-    def store(result) -> None:
-        cleaned, keys = result
-        if isinstance(cleaned, bytes):
-            cleaned = service.unpack_items(cleaned)
+    def offer(keys: dict[str, list[str]]) -> None:
         for base, found in keys.items():
             for key in found:
                 picker.offer_key(base, key)
-        results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
-        report.stored += sum(1 for r in results if r.status == service.CREATED)
-        bar.update(len(cleaned))
 
     # Millions of short-lived dicts: a higher first-generation threshold keeps the cyclic GC from
     # rescanning the batches in flight over and over (restored afterwards).
@@ -137,23 +217,13 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
         if workers == 0:
             with _bulk_connection():
                 for b in bounds:
-                    store(_batch(b, packed=False))
+                    cleaned, keys = _batch(b)
+                    offer(keys)
+                    results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
+                    report.stored += sum(1 for r in results if r.status == service.CREATED)
+                    bar.update(len(cleaned))
         else:
-            from django.db import connections
-
-            connections.close_all()  # never share a database connection with forked children
-            with multiprocessing.get_context("fork").Pool(workers) as pool, _bulk_connection():
-                pending: deque = deque()
-                todo = iter(bounds)
-                while True:
-                    while len(pending) < 2 * workers:
-                        b = next(todo, None)
-                        if b is None:
-                            break
-                        pending.append(pool.apply_async(_batch, (b,)))
-                    if not pending:
-                        break
-                    store(pending.popleft().get())
+            _store_with_workers(bounds, workers, report, offer, bar)
     finally:
         gc.set_threshold(*thresholds)
         bar.close()
@@ -164,3 +234,32 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
 
         report.images_written, report.image_target = write_images(picker.keys, seed=seed, progress=progress, stream=stream)
     return report
+
+
+def _store_with_workers(bounds, workers: int, report: Report, offer, bar) -> None:
+    global _turns
+    from django.db import connections
+
+    connections.close_all()  # never share a database connection with forked children
+    ctx = multiprocessing.get_context("fork")
+    _turns = _Turns(ctx)
+    try:
+        with ctx.Pool(workers, initializer=_start_worker) as pool:
+            pending: deque = deque()
+            todo = enumerate(bounds)
+            while True:
+                while len(pending) < 2 * workers:
+                    nxt = next(todo, None)
+                    if nxt is None:
+                        break
+                    pending.append(pool.apply_async(_store_batch, nxt))
+                if not pending:
+                    break
+                n, created, keys = pending.popleft().get()
+                _checkpoint()
+                offer(keys)
+                report.stored += created
+                bar.update(n)
+    finally:
+        _turns = None
+    _checkpoint()
