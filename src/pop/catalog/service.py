@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-import pickle
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 

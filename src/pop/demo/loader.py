@@ -60,7 +60,7 @@ MMAP_BYTES = 2 << 30
 CHECKPOINT_EVERY = 8
 
 
-def _bulk_pragmas() -> tuple[int, int] | None:
+def _bulk_pragmas(autocheckpoint: int = WAL_PAGES) -> tuple[int, int] | None:
     """Sets the bulk-load pragmas on this process's connection (SQLite only); returns the previous
     (wal_autocheckpoint, cache_size)."""
     from django.db import connection
@@ -72,7 +72,7 @@ def _bulk_pragmas() -> tuple[int, int] | None:
         before = cur.fetchone()[0]
         cur.execute("PRAGMA cache_size")
         cache_before = cur.fetchone()[0]
-        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     return before, cache_before
@@ -90,8 +90,8 @@ def _bulk_connection():
             with connection.cursor() as cur:
                 cur.execute(f"PRAGMA wal_autocheckpoint={int(previous[0])}")
                 cur.execute(f"PRAGMA cache_size={int(previous[1])}")
-                if not connection.in_atomic_block:
-                    cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            if not connection.in_atomic_block:
+                _checkpoint()
 
 
 class _Turns:
@@ -135,13 +135,9 @@ def _start_worker() -> None:
     (``_checkpoint``): a worker's commit then only checkpoints if the parent falls far behind."""
     import signal
 
-    from django.db import connection
-
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    if _bulk_pragmas() is not None:
-        with connection.cursor() as cur:
-            cur.execute(f"PRAGMA wal_autocheckpoint={4 * WAL_PAGES}")
+    _bulk_pragmas(autocheckpoint=4 * WAL_PAGES)
 
 
 def _checkpoint() -> None:
@@ -159,8 +155,14 @@ def _store_batch(i: int, bounds: tuple[int, int]) -> tuple[int, int, dict[str, l
     batch, records created, image keys)."""
     cleaned, keys = _batch(bounds)
     with _turns.of(i):
-        results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
-    return len(cleaned), sum(1 for r in results if r.status == service.CREATED), keys
+        created = _store(cleaned)
+    return len(cleaned), created, keys
+
+
+def _store(cleaned: list) -> int:
+    """Stores one computed batch through the write service; returns the number of records created."""
+    results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
+    return sum(1 for r in results if r.status == service.CREATED)
 
 
 def default_workers(records: int) -> int:
@@ -225,8 +227,7 @@ def load(records: int, *, seed: int = 1, images: int = 0, batch: int = 5000, pro
                 for b in bounds:
                     cleaned, keys = _batch(b)
                     offer(keys)
-                    results = service.save_many(cleaned, actor=ACTOR, channel="demo", mode="create")
-                    report.stored += sum(1 for r in results if r.status == service.CREATED)
+                    report.stored += _store(cleaned)
                     bar.update(len(cleaned))
         else:
             _store_with_workers(bounds, workers, report, offer, bar)
