@@ -172,6 +172,31 @@ def test_photos_come_with_the_record_they_illustrate(db):
     assert {r.data["CONTIENT_IMAGE"] for r in autors} == {"oui"}  # shown with an image, whichever batch brought it
 
 
+def test_objects_come_after_the_building_that_holds_them(db):
+    """A Palissy object held by a building (REFA) comes right after that building, so both are
+    stored in the same batch: the building shows its objects from its creation, and keeps the one
+    seq of that creation, except where a batch boundary cuts a building from its objects."""
+    plan = Plan.for_records(3000, seed=6)
+    stream = list(generate(plan))
+    position = {(b, d["REF"]): k for k, (b, d) in enumerate(stream)}
+    held = [(k, d["REFA"][0]) for k, (b, d) in enumerate(stream) if b == "palissy" and d.get("REFA")]
+    assert len(held) > 50
+    per_building = Counter(ref for _k, ref in held)
+    assert max(per_building.values()) >= 2  # some buildings hold several objects
+    for k, ref in held:
+        building = position[("merimee", ref)]
+        assert building < k
+        # only the building's photos and its other objects (with their photos) come in between
+        assert {b for b, _d in stream[building + 1:k]} <= {"memoire", "palissy"}
+    batch = 250
+    load(3000, seed=6, progress=False, workers=0, batch=batch)
+    created = dict(Revision.objects.filter(action=Revision.CREATE).values_list("record_id", "seq"))
+    buildings = Record.objects.filter(base="merimee", ref__in=set(per_building))
+    later = [r.ref for r in buildings if r.seq != created[r.id]]
+    assert len(later) <= 3000 // batch
+    assert {r.ref for r in buildings} == set(per_building)
+
+
 def test_command_writes_real_images_and_respects_if_empty(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path  # a media store of its own
     call_command("demo", records=300, images=6, seed=2, quiet=True)

@@ -7,11 +7,13 @@
 Everything is deterministic for a seed: each base draws from its own ``random.Random`` and every
 attribute another base needs (a monument's REF, commune, title; a museum's REF…) is a pure function
 of (seed, base, index) — ``_mix`` below — so links are built without holding records in memory.
-Mémoire photos come right after the record they illustrate (museo → [each Mérimée, Palissy and
-Autor record followed by its photos] → joconde → the photos that illustrate no record → mnr →
-enluminures): a photo is then nearly always stored in the same batch as its subject, whose computed
-image fields are computed once, at its creation, instead of being recomputed (and given a second
-``seq``) when a later batch brings its photos.
+Mémoire photos come right after the record they illustrate, and Palissy objects right after the
+building that holds them (museo → [each Mérimée building followed by its photos, then by each object
+it holds with its photos; the objects in no listed building; the Autor records, each with its
+photos] → joconde → the photos that illustrate no record → mnr → enluminures). A photo or an object
+is then nearly always stored in the same batch as the record it links to, whose derived fields are
+computed once, at its creation, instead of being recomputed (and given a second ``seq``) when a
+later batch brings the records that link to it.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ SHARES["enluminures"] = (1 - sum(SHARES.values())) * 0.6
 SHARES["autor"] = 1 - sum(SHARES.values())
 MIN_PER_BASE = 3
 MASK = (1 << 64) - 1
+_INDEX = (1 << 40) - 1  # a record's index in a code ``kind << 40 | index`` (see World._targets)
 CONTACT_MH = "mediatheque.patrimoine@culture.gouv.fr"
 
 
@@ -169,53 +172,87 @@ class World:
         fillers = vocab.raw("title_fillers") or {}
         self.title_patterns = patterns or [s[0].upper() + s[1:] for s in vocab.SUBJECTS]
         self.fillers = {k: v for k, v in fillers.items() if isinstance(v, list) and v} if isinstance(fillers, dict) else {}
+        self._objects = self._object_plan(plan.counts["palissy"])
         self._memoire = self._memoire_plan(plan.counts["memoire"])
         self._groups = self._group_plan()
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
         self._subject: tuple = (None, None)  # see photo_subject
 
-    # Mémoire photos: consecutive runs of photos per illustrated record (Mérimée, Palissy, Autor),
-    # then photos that illustrate no record (archaeology). Kept as two compact arrays (cumulative
-    # photo count, target code) so that photo i finds its target by bisection.
+    # Palissy objects kept in a building: runs of consecutive objects per Mérimée building (most
+    # buildings hold none, a few hold several), then the objects that are in no listed building.
+    # One compact array: objects in buildings 0..a (so object j is in building bisect(cum, j)).
+    def _object_plan(self, objects: int):
+        linked = int(objects * 0.62)
+        buildings = self.n["merimee"]
+        mean = max(1.0, linked / max(1.0, buildings * 0.3))
+        spread = max(0, int(round(2 * (mean - 1))))
+        cum = array("q")
+        acc = 0
+        for a in range(buildings):
+            h = _mix(self.seed, 70, a)
+            if acc < linked and h % 100 < 30:
+                acc += min(1 + (h >> 8) % (spread + 1), linked - acc)
+            cum.append(acc)
+        return cum, acc
+
+    def _targets(self) -> Iterator[int]:
+        """The records of the illustrated block, in block order, as codes ``kind << 40 | index``
+        (kind: position in ``ILLUSTRATED``): each Mérimée building followed by the Palissy objects
+        it holds, then the objects in no listed building, then the Autor records."""
+        cum, linked = self._objects
+        j = 0
+        for a in range(self.n["merimee"]):
+            yield a
+            while j < cum[a]:
+                yield 1 << 40 | j
+                j += 1
+        for j in range(linked, self.n["palissy"]):
+            yield 1 << 40 | j
+        for j in range(self.n["autor"]):
+            yield 2 << 40 | j
+
+    # Mémoire photos: consecutive runs of photos per illustrated record (Mérimée, Palissy, Autor, in
+    # block order), then photos that illustrate no record (archaeology). Kept as two compact arrays
+    # (cumulative photo count, target code) so that photo i finds its target by bisection.
     def _memoire_plan(self, total: int):
         linked = int(total * 0.9)
-        kinds = (("merimee", self.n["merimee"], 25), ("palissy", self.n["palissy"], 25), ("autor", self.n["autor"], 60))
-        targets = sum(n * (100 - skip) / 100 for _b, n, skip in kinds)
+        skips = (25, 25, 60)  # % of the records of each kind with no photo
+        targets = sum(self.n[b] * (100 - skip) / 100 for b, skip in zip(ILLUSTRATED, skips))
         mean = max(1.0, linked / max(1.0, targets))
         spread = max(0, int(round(2 * (mean - 1))))
         cum, codes = array("q"), array("q")
         acc = 0
-        for kind, (_b, n, skip) in enumerate(kinds):
-            for j in range(n):
-                if acc >= linked:
-                    break
-                h = _mix(self.seed, 50 + kind, j)
-                if h % 100 < skip:
-                    continue  # a record with no photo
-                acc += min(1 + (h >> 8) % (spread + 1), linked - acc)
-                cum.append(acc)
-                codes.append(kind << 40 | j)
+        for code in self._targets():
+            if acc >= linked:
+                break
+            kind, j = code >> 40, code & _INDEX
+            h = _mix(self.seed, 50 + kind, j)
+            if h % 100 < skips[kind]:
+                continue  # a record with no photo
+            acc += min(1 + (h >> 8) % (spread + 1), linked - acc)
+            cum.append(acc)
+            codes.append(code)
         return cum, codes, acc
 
-    # The illustrated block of the stream: each Mérimée, Palissy and Autor record (``ILLUSTRATED``
-    # order, then index order) followed by its photos. Two arrays with one entry per record and a
-    # final sentinel: where its group starts in the block, and its first photo's index.
+    # The illustrated block of the stream: each record of ``_targets`` followed by its photos.
+    # Three arrays with one entry per record (and a final sentinel for the first two): where its
+    # group starts in the block, its first photo's index, and its code.
     def _group_plan(self):
         cum, codes, linked = self._memoire
-        starts, photos = array("q"), array("q")
+        starts, photos, order = array("q"), array("q"), array("q")
         pos = t = 0
-        for kind, base in enumerate(ILLUSTRATED):
-            for j in range(self.n[base]):
-                starts.append(pos)
-                photos.append(cum[t - 1] if t else 0)
-                n = 0
-                if t < len(codes) and codes[t] == kind << 40 | j:
-                    n = cum[t] - (cum[t - 1] if t else 0)
-                    t += 1
-                pos += 1 + n
+        for code in self._targets():
+            starts.append(pos)
+            photos.append(cum[t - 1] if t else 0)
+            order.append(code)
+            n = 0
+            if t < len(codes) and codes[t] == code:
+                n = cum[t] - (cum[t - 1] if t else 0)
+                t += 1
+            pos += 1 + n
         starts.append(pos)
         photos.append(linked)
-        return starts, photos
+        return starts, photos, order
 
     @property
     def illustrated_block(self) -> int:
@@ -227,20 +264,17 @@ class World:
         return self._memoire[2]
 
     def illustrated_labels(self, a: int, b: int) -> list[tuple[str, int]]:
-        """(base, index) of the records at positions a..b-1 of the illustrated block."""
-        starts, photos = self._groups
+        """(base, index) of the records at positions a..b-1 of the illustrated block. In any range,
+        each base's indices are consecutive and increasing (the block order numbers them so)."""
+        starts, photos, order = self._groups
         out: list[tuple[str, int]] = []
         g = bisect_right(starts, a) - 1
         last = len(starts) - 1
-        sizes = [self.n[base] for base in ILLUSTRATED]
         while g < last and starts[g] < b:
             pos, first = starts[g], photos[g]
             if pos >= a:
-                k, j = 0, g
-                while j >= sizes[k]:
-                    j -= sizes[k]
-                    k += 1
-                out.append((ILLUSTRATED[k], j))
+                code = order[g]
+                out.append((ILLUSTRATED[code >> 40], code & _INDEX))
             lo, hi = max(a, pos + 1), min(b, starts[g + 1])
             out.extend(("memoire", first + q - pos - 1) for q in range(lo, hi))
             g += 1
@@ -253,7 +287,7 @@ class World:
             return None, 0
         t = bisect_right(cum, i)
         code = codes[t]
-        return (ILLUSTRATED[code >> 40], code & ((1 << 40) - 1)), i - (cum[t - 1] if t else 0)
+        return (ILLUSTRATED[code >> 40], code & _INDEX), i - (cum[t - 1] if t else 0)
 
     def photo_subject(self, target: tuple[str, int]) -> tuple[str, vocab.Place | None, str]:
         """(REF, place — None for a person —, title) of the record Mémoire photos illustrate.
@@ -319,10 +353,10 @@ class World:
 
     # objects
     def palissy_refa(self, j: int) -> int | None:
-        """Index of the Mérimée building holding Palissy object ``j`` (most objects have one)."""
-        if self.n["merimee"] == 0 or self.h(6, j) % 100 >= 62:
-            return None
-        return self.h(7, j) % self.n["merimee"]
+        """Index of the Mérimée building holding Palissy object ``j`` (most objects have one; see
+        ``_object_plan``)."""
+        cum, linked = self._objects
+        return bisect_right(cum, j) if j < linked else None
 
     def palissy_ref(self, j: int) -> str:
         a = self.palissy_refa(j)
