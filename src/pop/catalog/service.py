@@ -705,9 +705,29 @@ def _effect_targets_of_data(items: list[_Item]) -> set[tuple[str, str]]:
     return out
 
 
+_LINK_PLANS: dict[str, tuple] = {}
+
+
+def _link_plan(base: Base) -> tuple:
+    """(code, field, target base when it has only one) of each link field of ``base``, decided once
+    per base: most link fields point to one base, whose values then need no REF pattern test."""
+    plan = _LINK_PLANS.get(base.slug)
+    if plan is None:
+        plan = _LINK_PLANS[base.slug] = tuple(
+            (f.code, f, f.links_to[0] if len(f.links_to) == 1 and f.links_to != ("*",) else None) for f in base.link_fields)
+    return plan
+
+
 def _link_rows(base: Base, data: dict) -> tuple:
     """(field, position, target base, target REF) of every link value of a record."""
-    return tuple((f.code, pos, _resolve_base(f, v), v) for f in base.link_fields for pos, v in enumerate(_values(data.get(f.code))))
+    rows = []
+    get = data.get
+    for code, f, only in _link_plan(base):
+        value = get(code)
+        if value:
+            for pos, v in enumerate(_values(value)):
+                rows.append((code, pos, only or _resolve_base(f, v), v))
+    return tuple(rows)
 
 
 def _link_facts(base: Base, data: dict) -> tuple[tuple, tuple, tuple]:

@@ -15,7 +15,7 @@ from pop.catalog import geo
 from pop.referentials.geography import DEPARTMENTS, REGIONS, insee_department, normalize_dpt
 from pop.schema import Base, Field, S, T
 from pop.schema.legacy import legacy_reason
-from pop.schema.thesaurus import thesaurus_warning
+from pop.schema.thesaurus import checked, thesaurus_warning
 
 ERROR, WARNING = "error", "warning"
 MAX_VALUES = 1000
@@ -299,7 +299,8 @@ def _rule_plan(base: Base) -> tuple:
         for f in base.fields:
             kind = (_EMAIL if f.type is T.EMAIL else _URL if f.type is T.URL
                     else _DATE if f.type is T.DATE and f.settable else _GEO if f.type is T.GEOPOINT and f.settable else None)
-            thesaurus = f.thesaurus if f.thesaurus and f.type is T.TEXT else None
+            # only thesauri the platform has a list of can give a warning
+            thesaurus = f.thesaurus if f.thesaurus and f.type is T.TEXT and checked(f.thesaurus) else None
             if f.required or f.recommended or kind or thesaurus:
                 rows.append((f, f.code, f.required and f.code != "REF", f.recommended, kind, thesaurus))
         plan = _RULE_PLANS[base.slug] = tuple(rows)

@@ -47,9 +47,20 @@ def _thesaurus_id(thesaurus: str) -> str:
     return match.group(1) if match else ""
 
 
+@lru_cache(maxsize=None)
+def _preferred(thesaurus: str) -> frozenset[str]:
+    """The preferred forms of a thesaurus's terms (a value among them needs no warning)."""
+    return frozenset((terms(thesaurus) or {}).values())
+
+
+def checked(thesaurus: str) -> bool:
+    """Whether values of a field bound to ``thesaurus`` are checked (the platform has its list)."""
+    return terms(thesaurus) is not None
+
+
 def thesaurus_warning(thesaurus: str, value: str) -> str | None:
     known = terms(thesaurus)
-    if not known or value in known.values():
+    if not known or value in _preferred(thesaurus):
         return None
     folded = fold(value)
     if folded in known:
