@@ -47,10 +47,16 @@ def _thesaurus_id(thesaurus: str) -> str:
     return match.group(1) if match else ""
 
 
-@lru_cache(maxsize=None)
-def _preferred(thesaurus: str) -> frozenset[str]:
-    """The preferred forms of a thesaurus's terms (a value among them needs no warning)."""
-    return frozenset((terms(thesaurus) or {}).values())
+_PREFERRED: dict[str, tuple[dict, frozenset[str]]] = {}
+
+
+def _preferred(thesaurus: str, known: dict[str, str]) -> frozenset[str]:
+    """The preferred forms of the terms ``known`` of a thesaurus (a value among them needs no
+    warning), kept as long as ``terms`` gives the same list."""
+    entry = _PREFERRED.get(thesaurus)
+    if entry is None or entry[0] is not known:
+        entry = _PREFERRED[thesaurus] = (known, frozenset(known.values()))
+    return entry[1]
 
 
 def checked(thesaurus: str) -> bool:
@@ -60,7 +66,7 @@ def checked(thesaurus: str) -> bool:
 
 def thesaurus_warning(thesaurus: str, value: str) -> str | None:
     known = terms(thesaurus)
-    if not known or value in _preferred(thesaurus):
+    if not known or value in _preferred(thesaurus, known):
         return None
     folded = fold(value)
     if folded in known:
