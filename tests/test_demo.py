@@ -197,6 +197,27 @@ def test_objects_come_after_the_building_that_holds_them(db):
     assert {r.ref for r in buildings} == set(per_building)
 
 
+def test_inventory_photo_refs_follow_the_campaigns():
+    """Inventaire photos (IVR{region}_{year}{department}{number}NUC) carry the year of their
+    campaign: the photos of one record share it, and in each department the REFs come in increasing
+    order along the stream, as an inventory numbers them (and as the REF index is filled)."""
+    stream = list(generate(Plan.for_records(20_000, seed=2)))
+    photos = [d for b, d in stream if b == "memoire" and d["REF"].startswith("IVR")]
+    assert len(photos) > 500
+    years_by_subject: dict[str, set[str]] = {}
+    last_by_department: dict[str, str] = {}
+    for d in photos:
+        prefix, rest = d["REF"].split("_", 1)
+        year, department = rest[:4], d["DPT"][0]
+        assert 1980 <= int(year) <= 2019
+        years_by_subject.setdefault(d["LBASE"][0], set()).add(year)
+        key = prefix + department
+        assert d["REF"] > last_by_department.get(key, "")
+        last_by_department[key] = d["REF"]
+    assert all(len(years) == 1 for years in years_by_subject.values())
+    assert len({y for ys in years_by_subject.values() for y in ys}) > 10  # campaigns span the years
+
+
 def test_command_writes_real_images_and_respects_if_empty(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path  # a media store of its own
     call_command("demo", records=300, images=6, seed=2, quiet=True)

@@ -280,6 +280,13 @@ class World:
             g += 1
         return out
 
+    def campaign_year(self, first: int) -> int:
+        """Year of the Inventaire campaign (1980–2019) that took a record's photos, from the index
+        of its first photo: the photos of a record share it, and it grows along the stream, so photo
+        REFs (``IVR{region}_{year}{department}{number}NUC``) come in increasing order within each
+        department, as an inventory numbers them."""
+        return 1980 + first * 40 // max(1, self.linked_photos)
+
     def memoire_target(self, i: int) -> tuple[tuple[str, int] | None, int]:
         """((base, index) illustrated by photo i or None, rank of the photo for that record)."""
         cum, codes, linked = self._memoire
@@ -606,7 +613,7 @@ def memoire(w: World, rng: random.Random, i: int) -> dict:
         lbase = [tref]
         title = edif
         if tref[:1] == "I":
-            ref = f"IVR{vocab.REGIONS.index(place.region):02d}_{1980 + i % 40}{place.dpt}{i:08d}NUC"
+            ref = f"IVR{vocab.REGIONS.index(place.region):02d}_{w.campaign_year(i - ordinal)}{place.dpt}{i:08d}NUC"
             idprod = f"Région {place.region} - Inventaire général du patrimoine culturel"
         elif base == "autor":
             ref = f"MPP{i:09d}"
