@@ -587,15 +587,21 @@ def _candidate_bases(field: Field, ref: str) -> tuple[str, ...]:
 _RESOLVERS: dict[tuple[str, tuple[str, ...]], tuple] = {}
 
 
-def _resolve_base(field: Field, ref: str) -> str:
-    """Target base of a link value: the only candidate, or the one whose REF pattern/prefix fits
-    (Autor last: its pattern is the loosest). Candidates and patterns are cached per field."""
+def _resolver(field: Field) -> tuple:
+    """(candidate bases, (base, REF pattern) in test order) of a link field, cached per field:
+    Autor last, its pattern is the loosest."""
     key = (field.code, field.links_to)
     plan = _RESOLVERS.get(key)
     if plan is None:
         candidates = registry.slugs() if field.links_to == ("*",) else field.links_to
         order = [s for s in candidates if s != "autor"] + [s for s in candidates if s == "autor"]
         plan = _RESOLVERS[key] = (candidates, tuple((s, registry.get(s).ref_regex) for s in order))
+    return plan
+
+
+def _resolve_with(plan: tuple, ref: str) -> str:
+    """Target base of a link value, given its field's ``_resolver``: the only candidate, or the
+    one whose REF pattern fits."""
     candidates, order = plan
     if len(candidates) == 1:
         return candidates[0]
@@ -603,6 +609,11 @@ def _resolve_base(field: Field, ref: str) -> str:
         if regex.match(ref):
             return slug
     return candidates[0]
+
+
+def _resolve_base(field: Field, ref: str) -> str:
+    """Target base of a link value: the only candidate, or the one whose REF pattern/prefix fits."""
+    return _resolve_with(_resolver(field), ref)
 
 
 def _diff(base: Base, old: dict, new: dict) -> dict:
@@ -709,12 +720,10 @@ _LINK_PLANS: dict[str, tuple] = {}
 
 
 def _link_plan(base: Base) -> tuple:
-    """(code, field, target base when it has only one) of each link field of ``base``, decided once
-    per base: most link fields point to one base, whose values then need no REF pattern test."""
+    """(code, resolver) of each link field of ``base`` (see ``_resolver``), looked up once per base."""
     plan = _LINK_PLANS.get(base.slug)
     if plan is None:
-        plan = _LINK_PLANS[base.slug] = tuple(
-            (f.code, f, f.links_to[0] if len(f.links_to) == 1 and f.links_to != ("*",) else None) for f in base.link_fields)
+        plan = _LINK_PLANS[base.slug] = tuple((f.code, _resolver(f)) for f in base.link_fields)
     return plan
 
 
@@ -722,11 +731,11 @@ def _link_rows(base: Base, data: dict) -> tuple:
     """(field, position, target base, target REF) of every link value of a record."""
     rows = []
     get = data.get
-    for code, f, only in _link_plan(base):
+    for code, resolver in _link_plan(base):
         value = get(code)
         if value:
             for pos, v in enumerate(_values(value)):
-                rows.append((code, pos, only or _resolve_base(f, v), v))
+                rows.append((code, pos, _resolve_with(resolver, v), v))
     return tuple(rows)
 
 

@@ -173,6 +173,7 @@ class World:
         self.title_patterns = patterns or [s[0].upper() + s[1:] for s in vocab.SUBJECTS]
         self.fillers = {k: v for k, v in fillers.items() if isinstance(v, list) and v} if isinstance(fillers, dict) else {}
         self._objects = self._object_plan(plan.counts["palissy"])
+        self._order = array("q", self._targets())  # the illustrated block's records, in block order
         self._memoire = self._memoire_plan(plan.counts["memoire"])
         self._groups = self._group_plan()
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
@@ -222,7 +223,7 @@ class World:
         spread = max(0, int(round(2 * (mean - 1))))
         cum, codes = array("q"), array("q")
         acc = 0
-        for code in self._targets():
+        for code in self._order:
             if acc >= linked:
                 break
             kind, j = code >> 40, code & _INDEX
@@ -234,17 +235,16 @@ class World:
             codes.append(code)
         return cum, codes, acc
 
-    # The illustrated block of the stream: each record of ``_targets`` followed by its photos.
-    # Three arrays with one entry per record (and a final sentinel for the first two): where its
-    # group starts in the block, its first photo's index, and its code.
+    # The illustrated block of the stream: each record of ``_order`` followed by its photos. Two
+    # arrays with one entry per record and a final sentinel: where its group starts in the block,
+    # and its first photo's index.
     def _group_plan(self):
         cum, codes, linked = self._memoire
-        starts, photos, order = array("q"), array("q"), array("q")
+        starts, photos = array("q"), array("q")
         pos = t = 0
-        for code in self._targets():
+        for code in self._order:
             starts.append(pos)
             photos.append(cum[t - 1] if t else 0)
-            order.append(code)
             n = 0
             if t < len(codes) and codes[t] == code:
                 n = cum[t] - (cum[t - 1] if t else 0)
@@ -252,7 +252,7 @@ class World:
             pos += 1 + n
         starts.append(pos)
         photos.append(linked)
-        return starts, photos, order
+        return starts, photos
 
     @property
     def illustrated_block(self) -> int:
@@ -266,7 +266,8 @@ class World:
     def illustrated_labels(self, a: int, b: int) -> list[tuple[str, int]]:
         """(base, index) of the records at positions a..b-1 of the illustrated block. In any range,
         each base's indices are consecutive and increasing (the block order numbers them so)."""
-        starts, photos, order = self._groups
+        starts, photos = self._groups
+        order = self._order
         out: list[tuple[str, int]] = []
         g = bisect_right(starts, a) - 1
         last = len(starts) - 1

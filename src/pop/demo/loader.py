@@ -60,22 +60,25 @@ MMAP_BYTES = 2 << 30
 CHECKPOINT_EVERY = 8
 
 
-def _bulk_pragmas(autocheckpoint: int = WAL_PAGES) -> tuple[int, int] | None:
-    """Sets the bulk-load pragmas on this process's connection (SQLite only); returns the previous
-    (wal_autocheckpoint, cache_size)."""
+_BULK_PRAGMAS = ("wal_autocheckpoint", "cache_size", "mmap_size")
+
+
+def _bulk_pragmas(autocheckpoint: int = WAL_PAGES) -> tuple[int, int, int] | None:
+    """Sets the bulk-load pragmas on this process's connection (SQLite only); returns their
+    previous values (``_BULK_PRAGMAS``)."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
         return None
     with connection.cursor() as cur:
-        cur.execute("PRAGMA wal_autocheckpoint")
-        before = cur.fetchone()[0]
-        cur.execute("PRAGMA cache_size")
-        cache_before = cur.fetchone()[0]
+        before = []
+        for name in _BULK_PRAGMAS:
+            cur.execute(f"PRAGMA {name}")
+            before.append(int(cur.fetchone()[0]))
         cur.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-    return before, cache_before
+    return tuple(before)
 
 
 @contextmanager
@@ -88,8 +91,8 @@ def _bulk_connection():
     finally:
         if previous is not None:
             with connection.cursor() as cur:
-                cur.execute(f"PRAGMA wal_autocheckpoint={int(previous[0])}")
-                cur.execute(f"PRAGMA cache_size={int(previous[1])}")
+                for name, value in zip(_BULK_PRAGMAS, previous):
+                    cur.execute(f"PRAGMA {name}={value}")
             if not connection.in_atomic_block:
                 _checkpoint()
 
