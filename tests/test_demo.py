@@ -218,6 +218,18 @@ def test_inventory_photo_refs_follow_the_campaigns():
     assert len({y for ys in years_by_subject.values() for y in ys}) > 10  # campaigns span the years
 
 
+def test_joconde_objects_come_museum_by_museum():
+    """Museums send their collections one after the other: Joconde objects come grouped by museum
+    (MUSEO never goes back), and a few big museums still hold most objects."""
+    plan = Plan.for_records(40_000, seed=3)
+    museums = [d["MUSEO"] for b, d in generate(plan) if b == "joconde"]
+    assert len(museums) == plan.counts["joconde"]
+    assert museums == sorted(museums)
+    counts = sorted((museums.count(m) for m in set(museums)), reverse=True)
+    assert len(counts) == plan.counts["museo"] >= 10
+    assert counts[0] > 0.25 * len(museums) and counts[0] > 4 * counts[-1]
+
+
 def test_command_writes_real_images_and_respects_if_empty(db, settings, tmp_path):
     settings.DATA_DIR = tmp_path  # a media store of its own
     call_command("demo", records=300, images=6, seed=2, quiet=True)

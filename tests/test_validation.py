@@ -42,6 +42,22 @@ def test_insee2_is_checked_when_insee_is_empty(db):
     assert exc.value.errors[0].message.startswith("Code INSEE masqué (INSEE2) : le code INSEE « 34145 »")
 
 
+def test_each_record_of_one_place_gets_its_location_issues(db):
+    """Records of one place repeat the same department, commune and region values: every one of
+    them is told what is wrong, and a record with other values is judged on its own."""
+    bad = {"DPT": ["75"], "INSEE": ["34145"], "REG": ["Lorraine"]}
+    with pytest.raises(service.WriteRejected) as exc:
+        service.save_many([("palissy", {"REF": f"PM0000001{k}", "TICO": "Autel", **bad}) for k in range(3)], actor="test")
+    assert [(r.ref, [e.code for e in r.errors]) for r in exc.value.results] == [
+        (f"PM0000001{k}", ["INSEE_DPT_MATCH_FAIL"]) for k in range(3)]
+    base = registry.get("palissy")
+    location = ("DPT_UNKNOWN", "INSEE_LENGTH_5", "INSEE_DPT_MATCH_FAIL", "REG_INVALID")
+    codes = [i.code for i in check_record(base, {"REF": "PM00000020", **bad}) if i.code in location]
+    assert codes == ["INSEE_DPT_MATCH_FAIL", "REG_INVALID"]
+    good = {"DPT": ["34"], "INSEE": ["34145"], "REG": ["Occitanie"]}
+    assert [i.code for i in check_record(base, {"REF": "PM00000021", **good}) if i.code in location] == []
+
+
 def test_memoire_lbase_and_alnum_warnings(db):
     service.save_many([("merimee", {"REF": "PA00000004", "TICO": "Église"}), ("autor", {"REF": "OR0001", "NOM": "Doe"}),
                        ("merimee", {"REF": "SJDP0001", "TICO": "Jeu de Paume"})], actor="test")

@@ -95,6 +95,52 @@ def test_link_to_a_missing_record_is_an_error_naming_the_field(db):
     assert view("merimee", "PA99999999")["REFO"] == ["PM75000001"]
 
 
+def test_a_link_is_found_in_any_of_its_target_bases(db):
+    """Mémoire LBASE may name a Mérimée, Palissy or Autor record: a value is looked up in the base
+    its REF looks like first, then in the others (an Autor REF may look like a Mérimée one)."""
+    service.save_many([("autor", {"REF": "PA12345678", "NOM": "Dupont"}), ("merimee", {"REF": "PA00000001", "TICO": "Église"})],
+                      actor="test")
+    photo = {"REF": "MH0000001", "LEG": "Vue", "LBASE": ["PA00000001", "PA12345678"]}
+    assert service.save("memoire", photo, actor="test").errors == []
+    with pytest.raises(service.WriteRejected) as exc:
+        service.save("memoire", {"REF": "MH0000002", "LBASE": ["PA00000001", "PA87654321", "OR0000009"]}, actor="test")
+    assert [(e.code, e.message.split("« ")[1].split(" »")[0]) for e in exc.value.errors] == [
+        ("LBASE_REF_NOT_FOUND", "PA87654321"), ("LBASE_REF_NOT_FOUND", "OR0000009")]
+
+
+def test_record_data_is_stored_as_json_text(db):
+    """The write service hands SQLite the JSON's bytes, stored as text: JSON lookups, the database's
+    own JSON functions and every reader see the same record on both databases."""
+    from django.db import connection
+
+    service.save("merimee", {"REF": "PA00000001", "TICO": "Église Saint-Étienne", "DENO": ["église"]}, actor="test")
+    service.save("merimee", {"REF": "PA00000001", "TICO": "Église Saint-Étienne-du-Mont"}, actor="test")
+    assert Record.objects.filter(data__TICO="Église Saint-Étienne-du-Mont", data__DENO__0="église").count() == 1
+    assert rec("merimee", "PA00000001").revisions.last().changes == {
+        "TICO": ["Église Saint-Étienne", "Église Saint-Étienne-du-Mont"]}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("SELECT typeof(data), json_extract(data, '$.TICO') FROM pop_record")
+            assert cur.fetchall() == [("text", "Église Saint-Étienne-du-Mont")]
+            cur.execute("SELECT typeof(changes) FROM pop_revision ORDER BY seq")
+            assert cur.fetchall() == [("null",), ("text",)]
+
+
+def test_a_precomputed_creation_follows_a_new_producers_table(db):
+    """A batch computed before the producers table changed is stored with the producer the new
+    table gives."""
+    cleaned = service.clean_items([("memoire", {"REF": "MHR53000001", "LEG": "Vue"})], as_creations=True)
+    assert cleaned[0].created.producer == "CRMH"
+    Producer.objects.create(label="CRMH Bretagne", base="memoire", prefix="MHR53")
+    producers.reload()
+    try:
+        service.save_many(cleaned, actor="test", mode="create")
+        assert rec("memoire", "MHR53000001").data["PRODUCTEUR"] == "CRMH Bretagne"
+    finally:
+        Producer.objects.filter(prefix="MHR53").delete()
+        producers.reload()
+
+
 # --------------------------------------------------------------------------------------------
 # computed fields
 

@@ -16,11 +16,20 @@ from django.db import connection
 READ_CHUNK = 2000      # values per IN (...) list
 
 
-def dumps(value) -> str | None:
-    """JSON text of a value (None stays SQL NULL)."""
+_SQLITE: bool | None = None   # whether the default connection is SQLite (read once: see dumps)
+
+
+def dumps(value) -> str | bytes | None:
+    """The JSON of a value for a JSON column of ``insert``/``update`` (None stays SQL NULL): on
+    SQLite, orjson's UTF-8 bytes as they are, which those store as text (``CAST(? AS TEXT)``), so
+    that the text is neither decoded into a Python string nor encoded back when it is bound; on
+    PostgreSQL, a string."""
+    global _SQLITE
     if value is None:
         return None
-    return orjson.dumps(value).decode()
+    if _SQLITE is None:
+        _SQLITE = connection.vendor == "sqlite"
+    return orjson.dumps(value) if _SQLITE else orjson.dumps(value).decode()
 
 
 def loads(value):
@@ -34,9 +43,13 @@ def db_datetime(dt):
     return connection.ops.adapt_datetimefield_value(dt)
 
 
+def _json_placeholder() -> str:
+    return "%s::jsonb" if connection.vendor == "postgresql" else "CAST(%s AS TEXT)"
+
+
 def _placeholders(columns: Sequence[str], json_columns: set[str]) -> str:
-    pg = connection.vendor == "postgresql"
-    return "(" + ", ".join("%s::jsonb" if pg and c in json_columns else "%s" for c in columns) + ")"
+    json = _json_placeholder()
+    return "(" + ", ".join(json if c in json_columns else "%s" for c in columns) + ")"
 
 
 def insert(table: str, columns: Sequence[str], rows: list[tuple], json_columns: Iterable[str] = ()) -> None:
@@ -62,8 +75,8 @@ def update(table: str, columns: Sequence[str], rows: list[tuple], json_columns: 
     if not rows:
         return
     json_columns = set(json_columns)
-    pg = connection.vendor == "postgresql"
-    sets = ", ".join(f"{c} = %s::jsonb" if pg and c in json_columns else f"{c} = %s" for c in columns)
+    json = _json_placeholder()
+    sets = ", ".join(f"{c} = {json}" if c in json_columns else f"{c} = %s" for c in columns)
     with connection.cursor() as cur:
         cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
 

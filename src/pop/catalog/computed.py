@@ -68,7 +68,13 @@ def compute(base: Base, data: dict, ctx: ComputeContext, *, created: bool) -> li
     if images == _IMAGES_FROM_MEMOIRE:
         data["CONTIENT_IMAGE"] = "oui" if ctx.memoire_images.get((slug, ref), False) else "non"
     elif images:
-        data["CONTIENT_IMAGE"] = "oui" if any(_has(data.get(code)) for code in base.image_fields) else "non"
+        found = "non"
+        for code in base.image_fields:
+            value = data.get(code)
+            if value and (type(value) is not list or any(value)):  # _has, inlined (every write runs it)
+                found = "oui"
+                break
+        data["CONTIENT_IMAGE"] = found
 
     # departments in letters
     if dpt_letters:

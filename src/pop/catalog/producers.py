@@ -36,6 +36,8 @@ _table: dict[str, tuple[list[tuple[str, str]], str | None]] | None = None
 # tests): nothing else is read, so the memo gives what the rules give (emptied by reload()).
 _memo: dict[tuple, str] = {}
 _prefix_len = 0
+# Bumped by reload(): an answer given under the same generation is still the answer (see generation()).
+_generation = 0
 
 
 def _load() -> dict[str, tuple[list[tuple[str, str]], str | None]]:
@@ -58,10 +60,17 @@ def _load() -> dict[str, tuple[list[tuple[str, str]], str | None]]:
 
 
 def reload() -> None:
-    global _table
+    global _table, _generation
     with _lock:
         _table = None
         _memo.clear()
+        _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever the table is reloaded: ``producer_for`` gives the same answer for the same
+    record as long as it does not."""
+    return _generation
 
 
 def producer_for(base: str, ref: str, data: dict | None = None) -> str:

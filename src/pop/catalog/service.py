@@ -23,6 +23,7 @@ from django.utils import timezone
 from pop.catalog import bulksql
 from pop.catalog.computed import ComputeContext, compute, flags
 from pop.catalog.models import Link, Record, Revision
+from pop.catalog import producers
 from pop.catalog.producers import INPUT_FIELDS as PRODUCER_INPUTS, producer_for
 from pop.catalog.validation import ERROR, Issue, check_record, clean_input, link_issue
 from pop.schema import Base, Field, registry
@@ -33,7 +34,7 @@ CHUNK = 500
 CREATED, UPDATED, UNCHANGED, DELETED, RESTORED, REJECTED = "created", "updated", "unchanged", "deleted", "restored", "rejected"
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemResult:
     base: str
     ref: str
@@ -239,7 +240,8 @@ class _Created:
     museum: dict | None          # Joconde: the museum data copied
     memoire_image: bool | None   # Mérimée/Palissy/Autor: illustrated by a Mémoire photo with an image
     producer: str
-    json: str                    # the stored data, as bulksql.dumps gives it
+    producers: int               # producers.generation() when ``producer`` was found
+    json: str | bytes            # the stored data, as bulksql.dumps gives it
     issues: tuple
     links: tuple = ()            # (field, position, target base, target REF) per link value
     effects: tuple = ()          # (base, REF) of the link targets that show something derived from it
@@ -271,6 +273,7 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
     if not as_creations:
         return [Cleaned(t[0].slug, t[1], t[2]) if len(t) == 3 else t for t in typed]
     today = datetime.now(PARIS).strftime("%Y-%m-%d")
+    generation = producers.generation()
     ctx = ComputeContext(today=today)
     cleaned = [t for t in typed if len(t) == 3]
     ctx.museums = museums({d.get("MUSEO") for b, d, _i in cleaned if b.slug == "joconde"} - {None, ""})
@@ -298,7 +301,7 @@ def clean_items(items: Iterable[tuple[str, dict]], *, as_creations: bool = False
         image = ctx.memoire_images.get((base.slug, ref), False) if base.image_fields == ("MEMOIRE",) else None
         facts = {code: raw[code] for code in FACT_CODES if code in raw}
         final.append(Cleaned(base.slug, raw, raw_issues, _Created(
-            ref, facts, today, museum, image, data.get("PRODUCTEUR", ""), bulksql.dumps(data), tuple(issues),
+            ref, facts, today, museum, image, data.get("PRODUCTEUR", ""), generation, bulksql.dumps(data), tuple(issues),
             *_link_facts(base, data))))
     return final
 
@@ -316,7 +319,7 @@ def _batch_memoire_images(ctx: ComputeContext, items: list[tuple[str, dict]]) ->
 # the batch plan
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     base: Base
     ref: str
@@ -473,41 +476,48 @@ class _Plan:
             return False
         if it.base.image_fields == ("MEMOIRE",) and ctx.memoire_images.get((it.base.slug, it.ref), False) != pre.memoire_image:
             return False
-        return producer_for(it.base.slug, it.ref, it.facts) == pre.producer
+        return pre.producers == producers.generation() or producer_for(it.base.slug, it.ref, it.facts) == pre.producer
 
     def _check_links(self, batch_refs: set[tuple[str, str]]) -> None:
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for it in self.items:
-            if it.pre is not None:
-                for code, _pos, _dst, v in it.pre.links:
-                    for b in _candidate_bases(it.base.by_code[code], v):
-                        wanted[b].add(v)
-                continue
-            if it.data is None:
-                continue
-            for f in it.base.link_fields:
-                for v in _values(it.data.get(f.code)):
-                    for b in _candidate_bases(f, v):
-                        wanted[b].add(v)
-        existing = existing_refs(wanted)
-        existing |= batch_refs
+        """A link value must name a published record, or one of this batch, in one of its field's
+        target bases. Asked first in the base its REF resolves to (where the link row points),
+        then, for the values not found there, in the field's other target bases."""
+        links = []  # (item, field, value, resolved base, level if not found)
         for it in self.items:
             if it.pre is not None:  # a creation: no link was there before
-                for code, _pos, _dst, v in it.pre.links:
-                    f = it.base.by_code[code]
-                    if not any((b, v) in existing for b in _candidate_bases(f, v)):
-                        it.result.issues.append(link_issue(f, v, "warning" if f.links_to == ("*",) else ERROR))
+                by_code = it.base.by_code
+                for code, _pos, dst, v in it.pre.links:
+                    f = by_code[code]
+                    links.append((it, f, v, dst, "warning" if f.links_to == ("*",) else ERROR))
                 continue
             if it.data is None:
                 continue
             old = it.existing.data if it.existing is not None and not it.existing.is_deleted else {}
             for f in it.base.link_fields:
-                before = set(_values(old.get(f.code)))
+                before = set(_values(old.get(f.code))) if old else ()
                 for v in _values(it.data.get(f.code)):
-                    if not any((b, v) in existing for b in _candidate_bases(f, v)):
-                        # a link that was already there and whose target was deleted since is only a warning
-                        level = "warning" if v in before or f.links_to == ("*",) else ERROR
-                        it.result.issues.append(link_issue(f, v, level))
+                    # a link that was already there and whose target was deleted since is only a warning
+                    links.append((it, f, v, _resolve_base(f, v), "warning" if v in before or f.links_to == ("*",) else ERROR))
+        if not links:
+            return
+        existing = set(batch_refs)
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for _it, _f, v, dst, _level in links:
+            if (dst, v) not in existing:
+                wanted[dst].add(v)
+        existing |= existing_refs(wanted)
+        missing = [link for link in links if (link[3], link[2]) not in existing]
+        if not missing:
+            return
+        wanted = defaultdict(set)
+        for _it, f, v, dst, _level in missing:
+            for b in _candidate_bases(f, v):
+                if b != dst and (b, v) not in existing:
+                    wanted[b].add(v)
+        existing |= existing_refs(wanted)
+        for it, f, v, _dst, level in missing:
+            if not any((b, v) in existing for b in _candidate_bases(f, v)):
+                it.result.issues.append(link_issue(f, v, level))
 
     # ---- writing (inside a transaction)
     def write(self, act: Actor) -> None:
@@ -595,20 +605,31 @@ def _resolver(field: Field) -> tuple:
     if plan is None:
         candidates = registry.slugs() if field.links_to == ("*",) else field.links_to
         order = [s for s in candidates if s != "autor"] + [s for s in candidates if s == "autor"]
-        plan = _RESOLVERS[key] = (candidates, tuple((s, registry.get(s).ref_regex) for s in order))
+        plan = _RESOLVERS[key] = (candidates, tuple((s, registry.get(s).ref_regex) for s in order), {})
     return plan
+
+
+_RESOLVED_MAX = 10_000
 
 
 def _resolve_with(plan: tuple, ref: str) -> str:
     """Target base of a link value, given its field's ``_resolver``: the only candidate, or the
-    one whose REF pattern fits."""
-    candidates, order = plan
+    one whose REF pattern fits (remembered: the photos of a record, one after the other, name
+    the same record)."""
+    candidates, order, resolved = plan
     if len(candidates) == 1:
         return candidates[0]
-    for slug, regex in order:
-        if regex.match(ref):
-            return slug
-    return candidates[0]
+    slug = resolved.get(ref)
+    if slug is None:
+        slug = candidates[0]
+        for candidate, regex in order:
+            if regex.match(ref):
+                slug = candidate
+                break
+        if len(resolved) >= _RESOLVED_MAX:
+            resolved.clear()
+        resolved[ref] = slug
+    return slug
 
 
 def _resolve_base(field: Field, ref: str) -> str:

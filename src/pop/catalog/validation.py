@@ -249,6 +249,13 @@ def clean_input(base: Base, raw: dict) -> tuple[dict, list[Issue]]:
                         data[code] = text
                         continue
             elif kind == _MULTI and (type(value) is list or type(value) is str):
+                if type(value) is list and len(value) == 1:  # most multi-valued fields hold one value
+                    item = value[0]
+                    if type(item) is str:
+                        text = item.strip() if item.isascii() and item.isprintable() else _fast_text(item, max_length)
+                        if text and len(text) <= max_length:
+                            data[code] = [text]
+                            continue
                 out = _fast_list(value if type(value) is list else value.split(";"), max_length)
                 if out is not None:
                     data[code] = out
@@ -291,7 +298,7 @@ _EMAIL, _URL, _DATE, _GEO = 1, 2, 3, 4
 def _rule_plan(base: Base) -> tuple:
     """The fields of ``base`` (in registry order) that the per-field loop of ``check_record`` can
     report on — required, recommended, e-mail, URL, date, geopoint or thesaurus-checked — each as
-    (field, code, required, recommended, kind, thesaurus). Skipping the others and deciding each
+    (field, code, required, warning when empty, kind, thesaurus). Skipping the others and deciding each
     field's checks once gives the same issues in the same order, several times faster (bulk loads)."""
     plan = _RULE_PLANS.get(base.slug)
     if plan is None:
@@ -302,7 +309,9 @@ def _rule_plan(base: Base) -> tuple:
             # only thesauri the platform has a list of can give a warning
             thesaurus = f.thesaurus if f.thesaurus and f.type is T.TEXT and checked(f.thesaurus) else None
             if f.required or f.recommended or kind or thesaurus:
-                rows.append((f, f.code, f.required and f.code != "REF", f.recommended, kind, thesaurus))
+                # the warning an empty recommended field gives, made once (issues are immutable)
+                empty = _warn(f, f"{f.code}_EMPTY", "champ recommandé vide") if f.recommended else None
+                rows.append((f, f.code, f.required and f.code != "REF", empty, kind, thesaurus))
         plan = _RULE_PLANS[base.slug] = tuple(rows)
     return plan
 
@@ -317,13 +326,13 @@ def check_record(base: Base, data: dict) -> list[Issue]:
     elif not base.ref_regex.match(ref):
         issues.append(_err(ref_field, "REF_INVALID", f"« {ref[:64]} » ne respecte pas le format attendu ({base.ref_help})"))
     get = data.get
-    for field, code, required, recommended, kind, thesaurus in _rule_plan(base):
+    for field, code, required, empty_warning, kind, thesaurus in _rule_plan(base):
         value = get(code)
         if value is None or (not value and isinstance(value, (str, list, dict))):  # None, "", [], {}
             if required:
                 issues.append(_err(field, f"{code}_EMPTY", "champ obligatoire vide"))
-            elif recommended:
-                issues.append(_warn(field, f"{code}_EMPTY", "champ recommandé vide"))
+            elif empty_warning is not None:
+                issues.append(empty_warning)
             continue
         values = value if isinstance(value, list) else [value]
         if kind is None:
@@ -365,14 +374,40 @@ def _url_warnings(field: Field, values: list[str]) -> list[Issue]:
     out = []
     media = field.section is S.MEDIA
     for v in values:
-        ok = URL_RE.match(v) or (media and (KEY_RE.match(v) or MEDIA_PATH_RE.match(v)))
+        ok = (KEY_RE.match(v) or URL_RE.match(v) or MEDIA_PATH_RE.match(v)) if media else URL_RE.match(v)
         if not ok:
             what = "un chemin ou une adresse de fichier valide" if media else "une adresse web valide (http:// ou https://)"
             out.append(_warn(field, f"{field.code}_INVALID_URL", f"« {v[:60]} » n'est pas {what}"))
     return out
 
 
-def _location_rules(base: Base, data: dict) -> list[Issue]:
+# Issues of _location_rules per (base, the values it reads): records of one place (a building's
+# photos, an inventory's campaign) repeat the same values. Emptied when full (bounded memory).
+_LOCATION_MEMO: dict[tuple, tuple[Issue, ...]] = {}
+_LOCATION_MEMO_MAX = 20_000
+_LOCATION_FIELDS = ("DPT", "INSEE", "INSEE2", "REG", "PAYS")
+
+
+def _location_rules(base: Base, data: dict) -> tuple[Issue, ...]:
+    """Department, commune and region consistency (``_location_issues``), remembered per values."""
+    key = [base.slug]
+    for code in _LOCATION_FIELDS:
+        value = data.get(code)
+        if type(value) is list:
+            value = tuple(value)
+        elif value is not None and type(value) is not str:
+            return tuple(_location_issues(base, data))  # not typed as usual: not remembered
+        key.append(value)
+    key = tuple(key)
+    issues = _LOCATION_MEMO.get(key)
+    if issues is None:
+        if len(_LOCATION_MEMO) >= _LOCATION_MEMO_MAX:
+            _LOCATION_MEMO.clear()
+        issues = _LOCATION_MEMO[key] = tuple(_location_issues(base, data))
+    return issues
+
+
+def _location_issues(base: Base, data: dict) -> list[Issue]:
     issues: list[Issue] = []
     dpts = [normalize_dpt(d) for d in data.get("DPT") or []]
     if "DPT" in base:

@@ -10,7 +10,7 @@ of (seed, base, index) — ``_mix`` below — so links are built without holding
 Mémoire photos come right after the record they illustrate, and Palissy objects right after the
 building that holds them (museo → [each Mérimée building followed by its photos, then by each object
 it holds with its photos; the objects in no listed building; the Autor records, each with its
-photos] → joconde → the photos that illustrate no record → mnr → enluminures). A photo or an object
+photos] → joconde, museum by museum → the photos that illustrate no record → mnr → enluminures). A photo or an object
 is then nearly always stored in the same batch as the record it links to, whose derived fields are
 computed once, at its creation, instead of being recomputed (and given a second ``seq``) when a
 later batch brings the records that link to it.
@@ -178,6 +178,10 @@ class World:
         self._groups = self._group_plan()
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
         self._subject: tuple = (None, None)  # see photo_subject
+        self._buildings: dict[int, tuple] = {}  # see _building
+        self._museum_places: list = []
+        self._museum_places = [self.museo_place(j) for j in range(self.n["museo"])]  # Joconde asks for each object
+        self._centuries: dict[tuple[int, int], list] = {}  # see century
 
     # Palissy objects kept in a building: runs of consecutive objects per Mérimée building (most
     # buildings hold none, a few hold several), then the objects that are in no listed building.
@@ -334,23 +338,45 @@ class World:
         return f"M{1000 + j:04d}"
 
     def museo_place(self, j: int) -> vocab.Place:
+        if j < len(self._museum_places):
+            return self._museum_places[j]
         return self.places[self.h(1, j) % len(self.places)]
 
+    def joconde_museum(self, j: int) -> int:
+        """Index of the museum holding Joconde object ``j``: a few big museums hold most objects
+        (museum ``m`` holds a share growing like ``sqrt(m + 1) - sqrt(m)``), and each museum's
+        objects come one after the other, as museums send their collections: a batch then adds
+        to the links of a few museums instead of a thousand."""
+        return min(self.n["museo"] - 1, int(self.n["museo"] * ((j + 0.5) / self.n["joconde"]) ** 2))
+
     # monuments
+    def _building(self, j: int) -> tuple[str, vocab.Place, str, str]:
+        """(REF, place, denomination, title) of Mérimée building ``j``, kept for the next calls:
+        the building, its photos and the objects it holds (with theirs) all ask, one after the other."""
+        found = self._buildings.get(j)
+        if found is None:
+            if len(self._buildings) >= 1024:
+                self._buildings.clear()
+            r = self.h(2, j) % 100
+            prefix = "PA" if r < 45 else ("IA" if r < 99 else "EA")
+            place = self.places[self.h(3, j) % len(self.places)]
+            deno = self.mer_deno[self.h(4, j) % len(self.mer_deno)]
+            found = self._buildings[j] = (f"{prefix}{j + 1:08d}", place, deno, self._building_title(j, deno, place))
+        return found
+
     def merimee_ref(self, j: int) -> str:
-        r = self.h(2, j) % 100
-        prefix = "PA" if r < 45 else ("IA" if r < 99 else "EA")
-        return f"{prefix}{j + 1:08d}"
+        return self._building(j)[0]
 
     def merimee_place(self, j: int) -> vocab.Place:
-        return self.places[self.h(3, j) % len(self.places)]
+        return self._building(j)[1]
 
     def merimee_deno(self, j: int) -> str:
-        return self.mer_deno[self.h(4, j) % len(self.mer_deno)]
+        return self._building(j)[2]
 
     def merimee_title(self, j: int) -> str:
-        deno = self.merimee_deno(j)
-        place = self.merimee_place(j)
+        return self._building(j)[3]
+
+    def _building_title(self, j: int, deno: str, place: vocab.Place) -> str:
         h = self.h(5, j)
         head = deno.split(" ")[0]
         if head in ("église", "chapelle", "abbaye", "prieuré", "cathédrale", "basilique", "collégiale", "couvent"):
@@ -410,7 +436,11 @@ class World:
     # random draws shared by several bases
     def century(self, rng: random.Random, lo: int = 1001, hi: int = 2000) -> tuple[str, int]:
         """(century label, a year in it) between years lo and hi."""
-        choices = [c for c in self.centuries if c[1] >= lo and c[2] <= hi] or self.centuries
+        choices = self._centuries.get((lo, hi))
+        if choices is None:
+            if len(self._centuries) >= 4096:
+                self._centuries.clear()
+            choices = self._centuries[lo, hi] = [c for c in self.centuries if c[1] >= lo and c[2] <= hi] or self.centuries
         label, start, end = rng.choice(choices)
         return label, rng.randint(start, end)
 
@@ -429,8 +459,17 @@ class World:
             return pattern.split("{")[0].strip() or "Sans titre"
 
 
+_CAPPED: dict[str, str] = {}
+
+
 def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """``text`` with a capital first letter (kept: the generator capitalises the same terms over and over)."""
+    capped = _CAPPED.get(text)
+    if capped is None:
+        if len(_CAPPED) >= 50_000:
+            _CAPPED.clear()
+        capped = _CAPPED[text] = text[:1].upper() + text[1:]
+    return capped
 
 
 def _lambert(rng: random.Random, place: vocab.Place) -> str:
@@ -570,7 +609,7 @@ def joconde(w: World, rng: random.Random, j: int) -> dict:
     jc = w.jc
     k = rng.randrange(len(jc.domains))
     ref = f"{j // 1_000_000:03d}{jc.codes[k]}{j % 1_000_000:06d}"
-    m = int(w.n["museo"] * rng.random() ** 2)  # a few big museums hold most objects
+    m = w.joconde_museum(j)
     city = w.museo_place(m).name
     cent, year = w.century(rng, 1301, 2000)
     deno = rng.choice(jc.denos)
