@@ -280,6 +280,24 @@ def test_history_records_who_how_and_what(db):
     assert [v.seq for v in revs] == sorted({v.seq for v in revs}) and r.seq == revs[-1].seq
 
 
+def test_a_batch_gives_each_record_its_revision(db, django_user_model):
+    """Every record of a batch gets its own revision with the batch's author and channel, whether
+    the batch only creates records or also changes some."""
+    user = django_user_model.objects.create_user("lea", first_name="Léa", last_name="Roux")
+    created = service.save_many([("merimee", {"REF": f"PA0000010{k}", "TICO": f"Édifice {k}"}) for k in range(3)],
+                                actor=user, channel="import", channel_ref="7")
+    mixed = service.save_many([("merimee", {"REF": "PA00000101", "TICO": "Édifice 1 bis"}),
+                               ("merimee", {"REF": "PA00000103", "TICO": "Édifice 3"})], actor="Paul Durand", channel="api")
+    revs = list(Revision.objects.order_by("seq").values_list("record__ref", "seq", "action", "user_id", "actor", "channel",
+                                                             "channel_ref", "changes"))
+    assert revs == [
+        *((f"PA0000010{k}", r.seq, "create", user.pk, "Léa Roux", "import", "7", None) for k, r in enumerate(created)),
+        ("PA00000101", mixed[0].seq, "update", None, "Paul Durand", "api", "", {"TICO": ["Édifice 1", "Édifice 1 bis"]}),
+        ("PA00000103", mixed[1].seq, "create", None, "Paul Durand", "api", "", None),
+    ]
+    assert [r.seq for r in created + mixed] == sorted(r.seq for r in created + mixed)
+
+
 def test_restore_to_any_revision(db):
     service.save("palissy", {"REF": "PM00000008", "TICO": "Calice", "DENO": ["calice"]}, actor="a")
     first = rec("palissy", "PM00000008").seq

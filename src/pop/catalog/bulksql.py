@@ -70,6 +70,12 @@ def insert(table: str, columns: Sequence[str], rows: list[tuple], json_columns: 
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES {one}", rows)
 
 
+def insert_select(table: str, columns: Sequence[str], select: str, params: list) -> None:
+    """INSERT INTO table (columns) SELECT …: rows the database derives from rows it holds."""
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}", params)
+
+
 def update(table: str, columns: Sequence[str], rows: list[tuple], json_columns: Iterable[str] = ()) -> None:
     """UPDATE table SET columns… WHERE id = last value of each row."""
     if not rows:

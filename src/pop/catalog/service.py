@@ -561,18 +561,26 @@ class _Plan:
         links = [(it.result.record_id, *row) for it in todo for row in (it.pre.links if it.pre else _link_rows(it.base, it.data))]
         bulksql.insert("pop_link", ("src_id", "field", "position", "dst_base", "dst_ref"), links)
 
-        revisions = []
-        for it, restoring in zip(todo, was_deleted):
-            if it.existing is None:
-                action, changes = Revision.CREATE, None
-            elif restoring:
-                action, changes = Revision.RESTORE, {**(it.changes or {}), "__status__": [Record.DELETED, Record.PUBLISHED]}
-            else:
-                action, changes = Revision.UPDATE, it.changes
-            revisions.append((it.result.record_id, it.result.seq, action, ts, act.user_id, act.name, act.channel,
-                              act.channel_ref, bulksql.dumps(changes)))
-        bulksql.insert("pop_revision", ("record_id", "seq", "action", "at", "user_id", "actor", "channel", "channel_ref", "changes"),
-                       revisions, json_columns=("changes",))
+        columns = ("record_id", "seq", "action", "at", "user_id", "actor", "channel", "channel_ref", "changes")
+        if not updates:
+            # only creations (imports, harvests, demo data): their revisions, alike but for the
+            # record and its seq, are made by the database from the records just stored (their seq
+            # numbers are first..last), instead of one row of parameters each
+            bulksql.insert_select("pop_revision", columns,
+                                  "SELECT id, seq, %s, %s, %s, %s, %s, %s, NULL FROM pop_record WHERE seq BETWEEN %s AND %s ORDER BY seq",
+                                  [Revision.CREATE, ts, act.user_id, act.name, act.channel, act.channel_ref, first, first + len(todo) - 1])
+        else:
+            revisions = []
+            for it, restoring in zip(todo, was_deleted):
+                if it.existing is None:
+                    action, changes = Revision.CREATE, None
+                elif restoring:
+                    action, changes = Revision.RESTORE, {**(it.changes or {}), "__status__": [Record.DELETED, Record.PUBLISHED]}
+                else:
+                    action, changes = Revision.UPDATE, it.changes
+                revisions.append((it.result.record_id, it.result.seq, action, ts, act.user_id, act.name, act.channel,
+                                  act.channel_ref, bulksql.dumps(changes)))
+            bulksql.insert("pop_revision", columns, revisions, json_columns=("changes",))
         new_targets = _effect_targets_of_data(todo)
         illustrated = {t for it in todo for t in (it.pre.illustrates if it.pre else _illustrated(it.base, it.data))}
         _touch(old_targets | new_targets, exclude={(it.base.slug, it.ref) for it in todo}, illustrated=illustrated)
