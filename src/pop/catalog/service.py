@@ -464,7 +464,13 @@ class _Plan:
         mem_targets = [(it.base.slug, it.ref) for it in self.items
                        if it.base.image_fields == ("MEMOIRE",) and it.ref and it.existing is not None]
         ctx.memoire_images = memoire_images(mem_targets)
-        _batch_memoire_images(ctx, [(it.base.slug, it.facts) for it in self.items])
+        plain = []
+        for it in self.items:  # the targets a precomputed creation illustrates were found by clean_items
+            if it.created is None:
+                plain.append((it.base.slug, it.facts))
+            elif it.created.illustrates:
+                ctx.memoire_images.update(dict.fromkeys(it.created.illustrates, True))
+        _batch_memoire_images(ctx, plain)
         return ctx
 
     def _still_valid(self, it: _Item, ctx: ComputeContext) -> bool:
