@@ -113,7 +113,10 @@ def _timed_store_batch(i, bounds):
     _phases_out.write(json.dumps({"batch": i, "start": bounds[0], "n": len(cleaned), "compute": t1 - t0, "compute_cpu": c1 - c0,
                                   "wait": t2 - t1, "store": t3 - t2, "store_cpu": c3 - c2, "store_sys": s3 - s2, **_spent}) + "\n")
     _phases_out.flush()
-    return len(cleaned), created, keys
+    n = len(cleaned)
+    del cleaned
+    loader._collect(i)
+    return n, created, keys
 
 
 def _print_phases(rows: list[dict], every: int = 100_000) -> None:
