@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from pop.catalog import bulksql
+from pop.catalog import bulksql, producers
 from pop.catalog.computed import ComputeContext, compute, flags
 from pop.catalog.models import Link, Record, Revision
-from pop.catalog import producers
 from pop.catalog.producers import INPUT_FIELDS as PRODUCER_INPUTS, producer_for
 from pop.catalog.validation import ERROR, Issue, check_record, clean_input, link_issue
 from pop.schema import Base, Field, registry

@@ -179,8 +179,8 @@ class World:
         self._enl = self._enluminures_plan(plan.counts["enluminures"])
         self._subject: tuple = (None, None)  # see photo_subject
         self._buildings: dict[int, tuple] = {}  # see _building
-        self._museum_places: list = []
-        self._museum_places = [self.museo_place(j) for j in range(self.n["museo"])]  # Joconde asks for each object
+        # Joconde asks for its museum's place for each object
+        self._museum_places = [self.places[self.h(1, j) % len(self.places)] for j in range(self.n["museo"])]
         self._centuries: dict[tuple[int, int], list] = {}  # see century
 
     # Palissy objects kept in a building: runs of consecutive objects per Mérimée building (most
@@ -338,9 +338,7 @@ class World:
         return f"M{1000 + j:04d}"
 
     def museo_place(self, j: int) -> vocab.Place:
-        if j < len(self._museum_places):
-            return self._museum_places[j]
-        return self.places[self.h(1, j) % len(self.places)]
+        return self._museum_places[j]
 
     def joconde_museum(self, j: int) -> int:
         """Index of the museum holding Joconde object ``j``: a few big museums hold most objects
@@ -459,17 +457,10 @@ class World:
             return pattern.split("{")[0].strip() or "Sans titre"
 
 
-_CAPPED: dict[str, str] = {}
-
-
+@lru_cache(maxsize=50_000)
 def _cap(text: str) -> str:
-    """``text`` with a capital first letter (kept: the generator capitalises the same terms over and over)."""
-    capped = _CAPPED.get(text)
-    if capped is None:
-        if len(_CAPPED) >= 50_000:
-            _CAPPED.clear()
-        capped = _CAPPED[text] = text[:1].upper() + text[1:]
-    return capped
+    """``text`` with a capital first letter (cached: the generator capitalises the same terms over and over)."""
+    return text[:1].upper() + text[1:]
 
 
 def _lambert(rng: random.Random, place: vocab.Place) -> str:
