@@ -30,9 +30,8 @@ class ComputeContext:
 
 
 def _has(value) -> bool:
-    if isinstance(value, list):
-        return any(v for v in value)
-    return bool(value)
+    """Whether a field holds something: a non-empty value, or a list with a non-empty item."""
+    return any(value) if isinstance(value, list) else bool(value)
 
 
 _IMAGES_FROM_MEMOIRE = 1   # CONTIENT_IMAGE: illustrated by a Mémoire photo (see ComputeContext)
@@ -70,8 +69,7 @@ def compute(base: Base, data: dict, ctx: ComputeContext, *, created: bool) -> li
     elif images:
         found = "non"
         for code in base.image_fields:
-            value = data.get(code)
-            if value and (type(value) is not list or any(value)):  # _has, inlined (every write runs it)
+            if _has(data.get(code)):
                 found = "oui"
                 break
         data["CONTIENT_IMAGE"] = found
